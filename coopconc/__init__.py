@@ -1,0 +1,67 @@
+"""coopconc: cooperative concurrency, small enough to read, fast enough to use.
+
+A re-implementation of gevent's core on ``greenlet``, written to be read by students of the
+coopconc course. Names and behaviour follow gevent, so ``import coopconc as gevent`` runs a
+gevent program; coopconc adds a virtual clock (``virtual_clock``, ``run``, ``now``), a tracer
+with timelines (``coopconc.trace``) and deadlock reports (in ``LoopExit``).
+
+The map of the package (each module opens with an essay on how it works):
+
+    hub        the event loop and the one waiting path everything else uses
+    greenlet   Greenlet, spawn, join, kill, joinall
+    timeout    Timeout, with_timeout
+    signal     signal_handler
+    trace      who ran when: the tracer and its timeline picture
+    bench      ``python -m coopconc.bench``: coopconc against gevent
+"""
+
+from greenlet import GreenletExit, getcurrent
+
+from coopconc.exceptions import LoopExit
+from coopconc.greenlet import (
+    Greenlet,
+    iwait,
+    joinall,
+    kill,
+    killall,
+    spawn,
+    spawn_later,
+    spawn_raw,
+    wait,
+)
+from coopconc.hub import (
+    get_hub,
+    idle,
+    now,
+    run,
+    sleep,
+    virtual_clock,
+)
+from coopconc.signal import signal_handler
+from coopconc.timeout import Timeout, with_timeout
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Greenlet",
+    "GreenletExit",
+    "LoopExit",
+    "Timeout",
+    "get_hub",
+    "getcurrent",
+    "idle",
+    "iwait",
+    "joinall",
+    "kill",
+    "killall",
+    "now",
+    "run",
+    "signal_handler",
+    "sleep",
+    "spawn",
+    "spawn_later",
+    "spawn_raw",
+    "virtual_clock",
+    "wait",
+    "with_timeout",
+]

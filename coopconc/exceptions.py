@@ -1,0 +1,39 @@
+"""Exceptions of coopconc, with gevent's names.
+
+`LoopExit` is the one students meet most: it is raised in the main greenlet when it waits
+for something that nothing left in the program can ever do. gevent says only "This operation
+would block forever"; ours also lists every blocked greenlet, what it waits on and where
+(see `Hub._loop_exit_message`). Notebook 19 (pitfalls) shows it.
+"""
+
+from greenlet import GreenletExit
+
+__all__ = [
+    "GreenletExit",
+    "LoopExit",
+    "BlockingSwitchOutError",
+    "InvalidSwitchError",
+    "ConcurrentObjectUseError",
+]
+
+
+class LoopExit(Exception):
+    """The main greenlet waits, and nothing can ever wake it: a deadlock or a forgotten start."""
+
+    def __init__(self, message: str = "This operation would block forever", *details):
+        super().__init__(message, *details)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class BlockingSwitchOutError(AssertionError):
+    """A blocking call was made from the hub itself (inside a callback), which cannot wait."""
+
+
+class InvalidSwitchError(AssertionError):
+    """A waiting greenlet was switched into by something other than what it waits for."""
+
+
+class ConcurrentObjectUseError(AssertionError):
+    """Two greenlets tried to wait on the same file descriptor for the same event."""

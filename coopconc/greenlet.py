@@ -1,0 +1,675 @@
+"""Greenlet: a function running as a cooperative task, with a result you can wait for.
+
+What it is
+    A ``Greenlet`` wraps a function. ``spawn(fn, *args)`` makes one and asks the hub to start it
+    on its next turn; the caller goes on at once. The greenlet runs until it has to wait, then
+    the hub runs someone else. When the function returns, its value is kept in ``value``; when
+    it raises, the exception is kept in ``exception``, its traceback is printed (as gevent does)
+    and the rest of the program carries on -- ``get()`` re-raises it for whoever asks.
+
+How it is built on the hub
+    * starting is a hub callback (``_launch``), so spawned greenlets start in spawn order;
+    * waiting for a greenlet (``join``, ``get``, ``joinall``) is a ``Waiter`` linked to it;
+    * when it finishes, its *links* are called from a hub callback, in the order they were
+      added: that is how ``join`` and ``joinall`` wake up;
+    * ``kill`` asks the hub to throw ``GreenletExit`` into it, then waits for it to finish.
+
+    Its states, the ones notebook 06 shows: not started -> pending start -> running / blocked
+    -> dead (returned a value, raised, or was killed). ``repr`` says which.
+
+Taught in notebooks 04 (greenlets) and 06 (spawning and state).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from coopconc.hub import Waiter, get_hub
+from coopconc.timeout import Timeout
+
+__all__ = [
+    "Greenlet",
+    "GreenletExit",
+    "spawn",
+    "spawn_later",
+    "spawn_raw",
+    "joinall",
+    "wait",
+    "iwait",
+    "kill",
+    "killall",
+]
+
+# Where a Greenlet is in its start-up (``_start``): None (not started), _PENDING (a start
+# callback is queued), a Timer (start_later), _STARTED (it has been switched into), or
+# _CANCELLED (killed before it ever ran: it never will).
+_PENDING = "pending start"
+_STARTED = "started"
+_CANCELLED = "killed before start"
+
+_idents = itertools.count(1)
+_greenlet_dead = greenlet.dead.__get__
+
+
+class SpawnedLink:
+    """A link callback that runs in a greenlet of its own, so it may block."""
+
+    __slots__ = ("callback",)
+
+    def __init__(self, callback):
+        if not callable(callback):
+            raise TypeError(f"link(callback): expected a callable, got {callback!r}")
+        self.callback = callback
+
+    def __call__(self, source):
+        g = greenlet(self.callback, get_hub())
+        g.switch(source)
+
+    def __hash__(self):
+        return hash(self.callback)
+
+    def __eq__(self, other):
+        return self.callback == getattr(other, "callback", other)
+
+    def __repr__(self):
+        return repr(self.callback)
+
+
+class SuccessSpawnedLink(SpawnedLink):
+    """Called only if the greenlet finished without an error."""
+
+    __slots__ = ()
+
+    def __call__(self, source):
+        if source.successful():
+            return SpawnedLink.__call__(self, source)
+        return None
+
+
+class FailureSpawnedLink(SpawnedLink):
+    """Called only if the greenlet died of an exception."""
+
+    __slots__ = ()
+
+    def __call__(self, source):
+        if not source.successful():
+            return SpawnedLink.__call__(self, source)
+        return None
+
+
+class Greenlet(greenlet):
+    """A cooperative task: ``Greenlet(fn, *args, **kwargs)``, or a subclass overriding ``_run``."""
+
+    def __init__(self, run=None, *args, **kwargs):
+        hub = get_hub()
+        greenlet.__init__(self, None, hub)
+        if run is not None:
+            self._run = run
+        if not callable(self._run):
+            raise TypeError(
+                f"Greenlet(run={self._run!r}): the function to run must be callable "
+                "(or subclass Greenlet and override _run)"
+            )
+        self.args = args
+        self.kwargs = kwargs
+        self.value = None
+        self._exc_info = None
+        self._links = []
+        self._notifier = False
+        self._start = None
+        self._formatted = None
+
+    # -- identity and state -------------------------------------------------------------------
+
+    @property
+    def minimal_ident(self) -> int:
+        """A small number that identifies this greenlet in this process (1, 2, 3, ...)."""
+        ident = self.__dict__.get("_ident")
+        if ident is None:
+            ident = self._ident = next(_idents)
+        return ident
+
+    @property
+    def name(self) -> str:
+        """The name shown in reprs and reports; ``Greenlet-N`` unless you assign one."""
+        return self.__dict__.get("_name") or f"Greenlet-{self.minimal_ident}"
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def loop(self):
+        return self.parent
+
+    def __bool__(self) -> bool:
+        return self._start is not None and self._start is not _CANCELLED and self._exc_info is None
+
+    @property
+    def started(self) -> bool:
+        """True once start() was called, until the greenlet finishes (gevent's meaning)."""
+        return bool(self)
+
+    @property
+    def dead(self) -> bool:
+        """True when it finished, or was killed before it ever ran: it will not run again."""
+        return self._start is _CANCELLED or _greenlet_dead(self)
+
+    def ready(self) -> bool:
+        """True when it has finished, successfully or not."""
+        return self.dead or self._exc_info is not None
+
+    def successful(self) -> bool:
+        """True when it finished without an error (being killed counts as success)."""
+        return self._exc_info is not None and self._exc_info[1] is None
+
+    @property
+    def exception(self):
+        """The exception it died of, or None."""
+        return self._exc_info[1] if self._exc_info is not None else None
+
+    @property
+    def exc_info(self):
+        """(type, value, traceback) of the exception it died of, or None."""
+        ei = self._exc_info
+        if ei is not None and ei[0] is not None:
+            return ei
+        return None
+
+    def _raise_exception(self):
+        t, v, tb = self._exc_info
+        raise v.with_traceback(tb)
+
+    def _formatinfo(self) -> str:
+        if self._formatted is not None:
+            return self._formatted
+        func = self._run
+        if getattr(func, "__self__", None) is self:
+            text = "_run"
+        else:
+            text = getattr(func, "__name__", "") or repr(func)
+        args = [repr(a)[:50] for a in self.args]
+        args += [f"{k}={v!r:.50}" for k, v in self.kwargs.items()]
+        text += "(" + ", ".join(args) + ")"
+        self._formatted = text
+        return text
+
+    def state(self) -> str:
+        """Where this greenlet is in its life, in words (what ``repr`` shows)."""
+        if self.ready():
+            if self._exc_info is None:
+                return "dead"
+            if self.successful():
+                if isinstance(self.value, GreenletExit):
+                    return "dead: killed"
+                return f"dead: returned {self.value!r:.40}"
+            return f"dead: raised {type(self.exception).__name__}"
+        if self._start is None:
+            return "not started"
+        if self._start is _PENDING or not _greenlet_started(self):
+            return "pending start"
+        if self is getcurrent():
+            return "running"
+        waiter = getattr(self, "_cc_waiter", None)
+        if waiter is not None:
+            return f"blocked on {waiter.reason}"
+        return "suspended"
+
+    def __repr__(self) -> str:
+        name = f' "{self.__dict__["_name"]}"' if "_name" in self.__dict__ else ""
+        return f"<{type(self).__name__}{name} {self._formatinfo()} {self.state()}>"
+
+    # -- starting -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Schedule the greenlet to start on the hub's next turn (no-op if already started)."""
+        if self._start is None:
+            self._start = _PENDING
+            self.parent._callbacks.append((self._launch, ()))
+
+    def start_later(self, seconds: float) -> None:
+        """Schedule the greenlet to start after ``seconds``."""
+        if self._start is None:
+            timer = self._start = self.parent.timer(seconds)
+            timer.start(self._launch)
+
+    def _launch(self):
+        if self._start is not _CANCELLED and self._start is not _STARTED:
+            self.switch()
+
+    def _cancel_start(self) -> None:
+        start = self._start
+        if start is None or start is _PENDING:
+            self._start = _CANCELLED
+        elif start is not _STARTED and start is not _CANCELLED:
+            start.stop()  # a start_later timer
+            self._start = _CANCELLED
+
+    @classmethod
+    def spawn(cls, *args, **kwargs) -> Greenlet:
+        """Make a greenlet of this class and start it: ``Greenlet.spawn(fn, *args)``."""
+        g = cls(*args, **kwargs)
+        g.start()
+        return g
+
+    @classmethod
+    def spawn_later(cls, seconds: float, *args, **kwargs) -> Greenlet:
+        """Make a greenlet of this class and start it after ``seconds``."""
+        g = cls(*args, **kwargs)
+        g.start_later(seconds)
+        return g
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self):
+        self._start = _STARTED
+        try:
+            result = self._run(*self.args, **self.kwargs)
+        except:  # noqa: E722 -- everything a greenlet raises is kept, as in gevent
+            self._report_error(sys.exc_info())
+        else:
+            self._report_result(result)
+        finally:
+            self._free()
+
+    def _run(self):
+        """Override in a subclass to give the greenlet its work."""
+        return None
+
+    def _free(self):
+        self._formatinfo()
+        self.__dict__.pop("_run", None)
+        self.args = ()
+        self.kwargs = {}
+
+    def _report_result(self, result):
+        self._exc_info = (None, None, None)
+        self.value = result
+        if self._links and not self._notifier:
+            self._notifier = True
+            self.parent._callbacks.append((self._notify_links, ()))
+
+    def _report_error(self, exc_info):
+        if isinstance(exc_info[1], GreenletExit):
+            self._report_result(exc_info[1])
+            return
+        self._exc_info = exc_info
+        if self._links and not self._notifier:
+            self._notifier = True
+            self.parent._callbacks.append((self._notify_links, ()))
+        self.parent.handle_error(self, *exc_info)
+
+    def throw(self, *args):
+        """Raise an exception in the greenlet now (use ``kill`` from other greenlets)."""
+        self._cancel_start()
+        try:
+            if not self.dead:
+                greenlet.throw(self, *args)
+        finally:
+            self._handle_death_before_start(args)
+
+    def _handle_death_before_start(self, args):
+        if self._exc_info is None and self.dead:
+            # It never ran and never will: record the exception as its result.
+            if len(args) == 1:
+                arg = args[0]
+                if isinstance(arg, type) and issubclass(arg, BaseException):
+                    args = (arg, arg(), None)
+                else:
+                    args = (type(arg), arg, None)
+            elif not args:
+                args = (GreenletExit, GreenletExit(), None)
+            self._report_error(args)
+
+    def _maybe_kill_before_start(self, exception) -> bool:
+        """If it never ran, mark it dead with ``exception`` as its result; True if dead."""
+        self._cancel_start()
+        self._free()
+        dead = self.dead
+        if dead:
+            args = (
+                exception if isinstance(exception, tuple) and len(exception) == 3 else (exception,)
+            )
+            self._handle_death_before_start(args)
+        return dead
+
+    def kill(self, exception=GreenletExit, block: bool = True, timeout=None) -> None:
+        """Raise ``exception`` in the greenlet; by default wait until it has died.
+
+        A greenlet that never ran is marked dead at once and never runs. Never raises.
+        """
+        if self._maybe_kill_before_start(exception):
+            return
+        if self.ready():
+            return
+        hub = self.parent
+        waiter = Waiter(hub) if block else None
+        hub._callbacks.append((_kill, (self, exception, waiter)))
+        if waiter is not None:
+            waiter.get("Greenlet.kill", self)
+            self.join(timeout)
+
+    # -- waiting for it -----------------------------------------------------------------------
+
+    def join(self, timeout=None) -> None:
+        """Wait until the greenlet finishes (or ``timeout`` seconds pass); return None."""
+        if self.ready():
+            return
+        waiter = Waiter(self.parent)
+        switch = waiter.switch
+        self.rawlink(switch)
+        try:
+            t = Timeout._start_new_or_dummy(timeout)
+            try:
+                waiter.get("Greenlet.join", self)
+            finally:
+                t.cancel()
+        except Timeout as ex:
+            self.unlink(switch)
+            if ex is not t:
+                raise
+        except BaseException:
+            self.unlink(switch)
+            raise
+
+    def get(self, block: bool = True, timeout=None):
+        """Return its result, or re-raise its exception; wait for it if ``block``.
+
+        With ``block=False`` (or after ``timeout``) on an unfinished greenlet, raise Timeout.
+        """
+        if self.ready():
+            if self.successful():
+                return self.value
+            self._raise_exception()
+        if not block:
+            raise Timeout()
+        waiter = Waiter(self.parent)
+        switch = waiter.switch
+        self.rawlink(switch)
+        try:
+            t = Timeout._start_new_or_dummy(timeout)
+            try:
+                waiter.get("Greenlet.get", self)
+            finally:
+                t.cancel()
+        except BaseException:
+            self.unlink(switch)
+            raise
+        if self.ready():
+            if self.successful():
+                return self.value
+            self._raise_exception()
+        return None
+
+    # -- links --------------------------------------------------------------------------------
+
+    def rawlink(self, callback) -> None:
+        """Call ``callback(self)`` in the hub when the greenlet finishes. It must not block."""
+        if not callable(callback):
+            raise TypeError(f"rawlink(callback): expected a callable, got {callback!r}")
+        self._links.append(callback)
+        if not self._notifier and self.ready():
+            self._notifier = True
+            self.parent._callbacks.append((self._notify_links, ()))
+
+    def link(self, callback, SpawnedLink=SpawnedLink) -> None:  # noqa: N803 (gevent's name)
+        """Call ``callback(self)`` in a new greenlet when this one finishes."""
+        self.rawlink(SpawnedLink(callback))
+
+    def link_value(self, callback) -> None:
+        """Like link, but only if the greenlet finishes successfully."""
+        self.link(callback, SpawnedLink=SuccessSpawnedLink)
+
+    def link_exception(self, callback) -> None:
+        """Like link, but only if the greenlet dies of an exception."""
+        self.link(callback, SpawnedLink=FailureSpawnedLink)
+
+    def unlink(self, callback) -> None:
+        """Remove a callback added by link or rawlink."""
+        try:
+            self._links.remove(callback)
+        except ValueError:
+            pass
+
+    def unlink_all(self) -> None:
+        del self._links[:]
+
+    def has_links(self) -> int:
+        return len(self._links)
+
+    def _notify_links(self):
+        links = self._links
+        hub = self.parent
+        while links:
+            link = links.pop(0)
+            try:
+                link(self)
+            except BaseException:
+                hub.handle_error((link, self), *sys.exc_info())
+        self._notifier = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.kill()
+
+
+def _greenlet_started(g) -> bool:
+    """greenlet's own idea of "started": it has been switched into at least once."""
+    return greenlet.__bool__(g) or _greenlet_dead(g)
+
+
+def _kill(glet, exception, waiter):
+    try:
+        if isinstance(exception, tuple) and len(exception) == 3:
+            glet.throw(*exception)
+        else:
+            glet.throw(exception)
+    except BaseException:
+        glet.parent.handle_error(glet, *sys.exc_info())
+    if waiter is not None:
+        waiter.switch(None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Module-level functions
+
+
+def spawn(function, *args, **kwargs) -> Greenlet:
+    """Start ``function(*args, **kwargs)`` in a new greenlet on the hub's next turn."""
+    g = Greenlet(function, *args, **kwargs)
+    g.start()
+    return g
+
+
+def spawn_later(seconds: float, function, *args, **kwargs) -> Greenlet:
+    """Start ``function(*args, **kwargs)`` in a new greenlet after ``seconds``."""
+    g = Greenlet(function, *args, **kwargs)
+    g.start_later(seconds)
+    return g
+
+
+def spawn_raw(function, *args, **kwargs) -> greenlet:
+    """Start a bare ``greenlet.greenlet`` (no result, no links): the cheapest task there is."""
+    if not callable(function):
+        raise TypeError(f"spawn_raw(function={function!r}): function must be callable")
+    hub = get_hub()
+    if kwargs:
+        g = greenlet(lambda: function(*args, **kwargs), hub)
+        hub._callbacks.append((g.switch, ()))
+    else:
+        g = greenlet(function, hub)
+        hub._callbacks.append((g.switch, args))
+    return g
+
+
+class _WaitIterator:
+    """Yields objects (greenlets, events, ...) in the order they become ready."""
+
+    def __init__(self, objects, hub, timeout, count):
+        self._hub = hub
+        self._objects = objects
+        self._ready = []
+        self._waiter = Waiter(hub)
+        self._timeout = timeout
+        self._timer = None
+        self._begun = False
+        self._count = len(objects) if count is None else min(count, len(objects))
+
+    def _switch(self, obj):
+        self._ready.append(obj)
+        waiter = self._waiter
+        if not waiter.fired:
+            waiter.switch(None)
+
+    def _begin(self):
+        self._begun = True
+        for obj in self._objects:
+            obj.rawlink(self._switch)
+        if self._timeout is not None:
+            self._timer = self._hub.timer(self._timeout, priority=-1)
+            self._timer.start(self._switch, self)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._begun:
+            self._begin()
+        if self._count == 0:
+            self._cleanup()
+            raise StopIteration
+        self._count -= 1
+        try:
+            if not self._ready:
+                self._waiter.get("joinall/wait", _Pending(self._objects))
+                self._waiter.clear()
+            item = self._ready.pop(0)
+        except BaseException:
+            self._cleanup()
+            raise
+        if item is self:
+            self._cleanup()
+            raise StopIteration
+        return item
+
+    def _cleanup(self):
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        objects, self._objects = self._objects, ()
+        for obj in objects:
+            unlink = getattr(obj, "unlink", None)
+            if unlink is not None:
+                unlink(self._switch)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._cleanup()
+
+
+class _Pending:
+    """Shows, in a deadlock report, which of the waited-for objects are not ready yet."""
+
+    def __init__(self, objects):
+        self.objects = objects
+
+    def __repr__(self):
+        pending = [o for o in self.objects if not o.ready()]
+        return "[" + ", ".join(repr(o) for o in pending) + "]"
+
+
+def iwait(objects, timeout=None, count=None):
+    """Iterate over ``objects`` as they become ready (finish, get set, ...)."""
+    if objects is None:
+        return iter([get_hub().join(timeout=timeout)])
+    if not isinstance(objects, (list, tuple)):
+        objects = list(objects)
+    return _WaitIterator(objects, get_hub(), timeout, count)
+
+
+def wait(objects=None, timeout=None, count=None):
+    """Wait for ``objects`` to be ready and return those that are, in the order they got so.
+
+    With no objects, wait until the hub has nothing left to do.
+    """
+    if objects is None:
+        return get_hub().join(timeout=timeout)
+    return list(iwait(objects, timeout, count))
+
+
+def joinall(greenlets, timeout=None, raise_error: bool = False, count=None):
+    """Wait for the ``greenlets`` to finish; return those that did, in finishing order.
+
+    ``raise_error=True`` re-raises the first exception as soon as a greenlet dies of one.
+    """
+    if not raise_error:
+        return wait(greenlets, timeout=timeout, count=count)
+    done = []
+    for obj in iwait(greenlets, timeout=timeout, count=count):
+        if getattr(obj, "exception", None) is not None:
+            if hasattr(obj, "_raise_exception"):
+                obj._raise_exception()
+            raise obj.exception
+        done.append(obj)
+    return done
+
+
+def kill(greenlet_, exception=GreenletExit, block: bool = True, timeout=None) -> None:
+    """Kill one greenlet (a Greenlet or a raw greenlet)."""
+    if hasattr(greenlet_, "kill"):
+        greenlet_.kill(exception=exception, block=block, timeout=timeout)
+    else:
+        get_hub().run_callback(greenlet_.throw, exception)
+
+
+def _killall3(greenlets, exception, waiter):
+    diehards = []
+    for g in greenlets:
+        if not g.dead:
+            try:
+                g.throw(exception)
+            except BaseException:
+                g.parent.handle_error(g, *sys.exc_info())
+            if not g.dead:
+                diehards.append(g)
+    waiter.switch(diehards)
+
+
+def _killall(greenlets, exception):
+    for g in greenlets:
+        if not g.dead:
+            try:
+                g.throw(exception)
+            except BaseException:
+                g.parent.handle_error(g, *sys.exc_info())
+
+
+def killall(greenlets, exception=GreenletExit, block: bool = True, timeout=None) -> None:
+    """Kill every greenlet of ``greenlets``; by default wait until they are all dead."""
+    need_killing = []
+    for g in greenlets:
+        cancel = getattr(g, "_maybe_kill_before_start", None)
+        if cancel is None or not cancel(exception):
+            need_killing.append(g)
+    if not need_killing:
+        return
+    hub = get_hub()
+    if block:
+        waiter = Waiter(hub)
+        hub.run_callback(_killall3, need_killing, exception, waiter)
+        t = Timeout._start_new_or_dummy(timeout)
+        try:
+            alive = waiter.get("killall", need_killing)
+            if alive:
+                joinall(alive, raise_error=False)
+        finally:
+            t.cancel()
+    else:
+        hub.run_callback(_killall, need_killing, exception)

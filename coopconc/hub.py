@@ -1,0 +1,774 @@
+"""The hub: one event loop per OS thread, and the one path by which every greenlet waits.
+
+What it is
+    The hub is a greenlet like any other, created on first use in each OS thread. Its job is to
+    decide who runs next. A greenlet that has to wait for something (a timer, another greenlet,
+    a queue item, a socket) switches to the hub; the hub runs until the thing happens and then
+    switches back into the waiting greenlet. Nobody else switches: that is what "cooperative"
+    means here.
+
+The strategy
+    Each turn of the loop does three things, in this order (the order gevent's libev loop uses):
+
+    1. run the *callbacks* that are ready, first in, first out (``spawn`` and ``sleep(0)``
+       put theirs here);
+    2. wait for I/O on the registered file descriptors (``selectors``, epoll on Linux), but no
+       longer than the next timer allows, then fire the *timers* that are due (a heap, the
+       earliest first);
+    3. wake the greenlets whose file descriptors are ready.
+
+    When there are no callbacks, no timers and no file descriptors left, nothing can ever
+    happen again. If the main greenlet is still waiting, it gets ``LoopExit`` -- with a list of
+    every blocked greenlet, what it waits on and where.
+
+The one waiting path
+    Everything that blocks goes through a ``Waiter``: the waiting greenlet says *why* it waits
+    (``waiter.get("Queue.get", queue)``), something else later calls ``waiter.switch(value)``.
+    Because every wait passes here, the deadlock report, the tracer (``coopconc.trace``) and the
+    virtual clock work for every primitive without any code of their own.
+
+Clocks
+    The hub is the only module that reads the time. With the real clock (the default) it sleeps
+    in ``select``. With the virtual clock (``coopconc.virtual_clock()``), when every greenlet is
+    waiting for a timer, time jumps straight to the next one: ``sleep(3)`` returns at once, and
+    ``coopconc.now()`` says 3.0 every time.
+
+Taught in notebooks 03 (event loops) and 04 (greenlets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import heapq
+import itertools
+import os
+import selectors
+import sys
+import time
+import traceback
+from _thread import _local as _thread_local
+from collections import deque
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from coopconc.exceptions import BlockingSwitchOutError, ConcurrentObjectUseError, LoopExit
+
+__all__ = [
+    "Hub",
+    "Waiter",
+    "Timer",
+    "get_hub",
+    "getcurrent",
+    "sleep",
+    "idle",
+    "now",
+    "wait_read",
+    "wait_write",
+    "wait_readwrite",
+    "virtual_clock",
+    "run",
+    "set_hub_clock",
+]
+
+READ = selectors.EVENT_READ
+WRITE = selectors.EVENT_WRITE
+
+#: How long the hub runs callbacks before it looks at I/O and timers again (gevent's default).
+SWITCH_INTERVAL = 0.005
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------------------------------------
+# Clocks
+
+
+class RealClock:
+    """The ordinary monotonic clock: time passes while the hub waits in ``select``."""
+
+    virtual = False
+    now = staticmethod(time.monotonic)
+
+    def __repr__(self) -> str:
+        return "<RealClock>"
+
+
+class VirtualClock:
+    """A clock that moves only when the hub has nothing to do but wait for a timer.
+
+    ``io_wait`` is how many real seconds the hub waits for real I/O before it decides that only
+    timers are left and jumps time forward (0: poll I/O without waiting).
+    """
+
+    virtual = True
+
+    def __init__(self, start: float = 0.0, io_wait: float = 0.0):
+        self.time = float(start)
+        self.io_wait = io_wait
+
+    def now(self) -> float:
+        return self.time
+
+    def advance_to(self, when: float) -> None:
+        if when > self.time:
+            self.time = when
+
+    def __repr__(self) -> str:
+        return f"<VirtualClock at {self.time:g}s>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Timers
+
+
+class Timer:
+    """A one-shot timer: ``start(callback, *args)`` calls it in the hub after ``seconds``.
+
+    ``ref=False`` means the timer does not keep the loop alive on its own. ``priority`` orders
+    timers that fall due in the same turn: higher runs first (gevent's Timeout uses -1, so a
+    ``sleep`` that ends at the same moment as a timeout wins).
+    """
+
+    __slots__ = ("hub", "seconds", "ref", "priority", "callback", "args", "_entry")
+
+    def __init__(self, hub: Hub, seconds: float, ref: bool = True, priority: int = 0):
+        self.hub = hub
+        self.seconds = seconds
+        self.ref = ref
+        self.priority = priority
+        self.callback = None
+        self.args = ()
+        self._entry = None  # [deadline, seq, self] while in the hub's heap
+
+    @property
+    def active(self) -> bool:
+        return self._entry is not None
+
+    pending = active
+
+    @property
+    def deadline(self) -> float | None:
+        return self._entry[0] if self._entry is not None else None
+
+    def start(self, callback, *args) -> None:
+        if self._entry is not None:
+            self.stop()
+        self.callback = callback
+        self.args = args
+        hub = self.hub
+        entry = [hub.clock.now() + self.seconds, next(hub._seq), self]
+        self._entry = entry
+        heapq.heappush(hub._timers, entry)
+        if self.ref:
+            hub._timer_refs += 1
+
+    def stop(self) -> None:
+        entry = self._entry
+        if entry is not None:
+            entry[2] = None  # the heap entry stays, dead; the hub skips it
+            self._entry = None
+            hub = self.hub
+            if self.ref:
+                hub._timer_refs -= 1
+            hub._dead_timers += 1
+            if hub._dead_timers > 1024 and hub._dead_timers * 2 > len(hub._timers):
+                hub._compact_timers()
+        self.callback = None
+        self.args = ()
+
+    cancel = close = stop
+
+    def __enter__(self) -> Timer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = f"due at {self._entry[0]:.6g}" if self._entry is not None else "inactive"
+        return f"<Timer {self.seconds}s {state}>"
+
+
+# ---------------------------------------------------------------------------------------------
+# The one waiting path
+
+
+class Waiter:
+    """One wait of one greenlet: ``get(reason)`` parks it, ``switch(value)`` wakes it.
+
+    ``switch`` may be called before ``get``: the value is kept and ``get`` returns it at once.
+    ``throw`` wakes the waiter with an exception instead. Both must be called from the hub (as
+    callbacks or links), never from another greenlet directly.
+    """
+
+    __slots__ = ("hub", "greenlet", "value", "exc", "fired", "reason", "obj")
+
+    def __init__(self, hub: Hub | None = None):
+        self.hub = hub if hub is not None else get_hub()
+        self.greenlet = None
+        self.value = None
+        self.exc = None
+        self.fired = False
+        self.reason = None
+        self.obj = None
+
+    def get(self, reason: str = "wait", obj=None):
+        """Park the current greenlet until ``switch`` or ``throw``; return the value switched in."""
+        if self.fired:
+            return self._take()
+        cur = getcurrent()
+        hub = self.hub
+        if cur is hub:
+            raise BlockingSwitchOutError(
+                f"{reason}: cannot wait inside the hub (a callback or link tried to block); "
+                "spawn a greenlet to do the waiting instead"
+            )
+        self.greenlet = cur
+        self.reason = reason
+        self.obj = obj
+        cur._cc_waiter = self
+        try:
+            return hub.switch()
+        finally:
+            cur._cc_waiter = None
+            self.greenlet = None
+
+    def _take(self):
+        if self.exc is not None:
+            exc, self.exc = self.exc, None
+            raise exc
+        return self.value
+
+    def switch(self, value=None) -> None:
+        """Wake the waiting greenlet with ``value`` (or keep it for a later ``get``)."""
+        g = self.greenlet
+        if g is None:
+            self.value = value
+            self.fired = True
+        else:
+            g.switch(value)
+
+    def throw(self, exc: BaseException) -> None:
+        g = self.greenlet
+        if g is None:
+            self.exc = exc
+            self.fired = True
+        else:
+            g.throw(exc)
+
+    def clear(self) -> None:
+        self.fired = False
+        self.value = None
+        self.exc = None
+
+    def ready(self) -> bool:
+        return self.fired
+
+    def __repr__(self) -> str:
+        if self.greenlet is not None:
+            return f"<Waiter {self.reason} greenlet={self.greenlet!r}>"
+        return f"<Waiter {'fired' if self.fired else 'idle'}>"
+
+
+def waiting_reason(g) -> str | None:
+    """What greenlet ``g`` is parked on, as text (``"Queue.get"``), or None if it is not."""
+    w = getattr(g, "_cc_waiter", None)
+    return w.reason if w is not None else None
+
+
+def where(g) -> str:
+    """The file:line in user code where greenlet ``g`` is suspended (coopconc's frames skipped)."""
+    frame = g.gr_frame if g is not getcurrent() else sys._getframe(1)
+    fallback = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if fallback is None:
+            fallback = frame
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR) and "greenlet" not in filename:
+            return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    if fallback is not None:
+        return f"{fallback.f_code.co_filename}:{fallback.f_lineno}"
+    return "<not started>"
+
+
+def _name_of(g) -> str:
+    if getattr(g, "parent", True) is None:
+        return "the main greenlet"
+    name = getattr(g, "name", None)
+    if isinstance(name, str):
+        return f'greenlet "{name}"'
+    return repr(g)
+
+
+# ---------------------------------------------------------------------------------------------
+# The hub
+
+
+class Hub(greenlet):
+    """The event loop of one OS thread (see the module's opening text)."""
+
+    #: Exceptions that are not printed when a greenlet dies of them.
+    NOT_ERROR = (GreenletExit, SystemExit)
+    #: Exceptions that, raised in a greenlet, are passed on to the main greenlet.
+    SYSTEM_ERROR = (KeyboardInterrupt, SystemExit, SystemError)
+
+    def __init__(self, clock=None):
+        super().__init__()
+        self.clock = clock if clock is not None else RealClock()
+        self._callbacks: deque = deque()
+        self._timers: list = []
+        self._seq = itertools.count()
+        self._timer_refs = 0
+        self._dead_timers = 0
+        self._selector = None  # created when the first file descriptor is waited on
+        self._io: dict[int, list] = {}  # fd -> [read Waiter or None, write Waiter or None]
+        self._idlers: list = []
+        self._refs = 0  # outside holders keeping the loop alive (thread pool jobs)
+        self._wakeup = None  # (read_fd, write_fd) self-pipe for other threads and signals
+        self.exception_stream = None  # None means sys.stderr at the time of the error
+
+    # -- scheduling -----------------------------------------------------------------------
+
+    def run_callback(self, fn, *args) -> None:
+        """Call ``fn(*args)`` in the hub on its next turn (first in, first out)."""
+        self._callbacks.append((fn, args))
+
+    def run_callback_threadsafe(self, fn, *args) -> None:
+        """Like run_callback, callable from another OS thread or a signal handler."""
+        self._callbacks.append((fn, args))  # deque.append is atomic
+        self._ensure_wakeup()
+        try:
+            os.write(self._wakeup[1], b"x")
+        except BlockingIOError:  # the pipe is full: the hub will wake anyway
+            pass
+
+    def timer(self, seconds: float, ref: bool = True, priority: int = 0) -> Timer:
+        """A new, not yet started Timer of this hub."""
+        return Timer(self, seconds, ref, priority)
+
+    def ref(self) -> None:
+        """Keep the loop alive (used by the thread pool while jobs run elsewhere)."""
+        self._refs += 1
+
+    def unref(self) -> None:
+        self._refs -= 1
+
+    def now(self) -> float:
+        """The hub's clock: real monotonic seconds, or virtual seconds under a virtual clock."""
+        return self.clock.now()
+
+    def switch(self):
+        """Leave the current greenlet and let the loop run. Only the waiting path calls this."""
+        if getcurrent() is self:
+            raise BlockingSwitchOutError("the hub cannot switch to itself")
+        return greenlet.switch(self)
+
+    # -- file descriptors -------------------------------------------------------------------
+
+    def wait_fd(self, fd, events: int, timeout=None, timeout_exc=None, reason=None):
+        """Park the current greenlet until ``fd`` is readable (READ) or writable (WRITE).
+
+        ``events`` may be READ, WRITE or READ | WRITE (whichever comes first); the event that
+        happened is returned. After ``timeout`` seconds raise ``timeout_exc`` (default
+        ``TimeoutError('timed out')``). Two greenlets may not wait for the same event on one
+        fd at once.
+        """
+        if not isinstance(fd, int):
+            fd = fd.fileno()
+        slots = [slot for slot, bit in ((0, READ), (1, WRITE)) if events & bit]
+        if not slots:
+            raise ValueError(f"wait_fd(events={events!r}): give READ, WRITE or READ | WRITE")
+        watchers = self._io.get(fd)
+        if watchers is None:
+            watchers = self._io[fd] = [None, None]
+        for slot in slots:
+            if watchers[slot] is not None:
+                raise ConcurrentObjectUseError(
+                    f"fd {fd} is already waited on for {('reading', 'writing')[slot]} by "
+                    f"{watchers[slot].greenlet!r}; only one greenlet may wait for each event"
+                )
+        waiter = Waiter(self)
+        for slot in slots:
+            watchers[slot] = waiter
+        self._update_fd(fd, watchers)
+        timer = None
+        if timeout is not None:
+            timer = Timer(self, timeout)
+            timer.start(waiter.switch, _TIMED_OUT)
+        try:
+            if reason is None:
+                reason = ("wait_read", "wait_write", "wait_readwrite")[events - 1]
+            result = waiter.get(reason, fd)
+        finally:
+            if timer is not None:
+                timer.stop()
+            watchers = self._io.get(fd)
+            if watchers is not None:
+                for slot in slots:
+                    if watchers[slot] is waiter:
+                        watchers[slot] = None
+                self._update_fd(fd, watchers)
+        if result is _TIMED_OUT:
+            raise timeout_exc if timeout_exc is not None else TimeoutError("timed out")
+        return result
+
+    def _update_fd(self, fd: int, watchers: list) -> None:
+        mask = (READ if watchers[0] is not None else 0) | (WRITE if watchers[1] is not None else 0)
+        sel = self._selector
+        if sel is None:
+            sel = self._selector = selectors.DefaultSelector()
+        registered = fd in sel.get_map() if mask else True
+        if not mask:
+            del self._io[fd]
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                sel.unregister(fd)
+        elif registered:
+            sel.modify(fd, mask, watchers)
+        else:
+            sel.register(fd, mask, watchers)
+
+    def cancel_wait(self, fd: int, exc: BaseException) -> None:
+        """Wake every greenlet waiting on ``fd`` with ``exc`` (called before closing it)."""
+        watchers = self._io.pop(fd, None)
+        if watchers is None:
+            return
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(fd)
+        for waiter in watchers:
+            if waiter is not None:
+                self.run_callback(waiter.throw, exc)
+
+    def _ensure_wakeup(self) -> None:
+        if self._wakeup is None:
+            r, w = os.pipe()
+            os.set_blocking(r, False)
+            os.set_blocking(w, False)
+            self._wakeup = (r, w)
+            if self._selector is None:
+                self._selector = selectors.DefaultSelector()
+            self._selector.register(r, READ, None)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self):
+        while True:
+            self._loop()
+            # Nothing can ever happen again: tell the main greenlet, which must be waiting.
+            self.parent.throw(LoopExit(self._loop_exit_message()))
+
+    def _alive(self) -> bool:
+        return bool(
+            self._callbacks or self._idlers or self._timer_refs > 0 or self._io or self._refs > 0
+        )
+
+    def _loop(self) -> None:
+        callbacks = self._callbacks
+        popleft = callbacks.popleft
+        timers = self._timers
+        perf = time.perf_counter
+        while True:
+            # 1. callbacks, first in first out, including those added while we run them
+            ran = bool(callbacks)
+            if ran:
+                count = 0
+                started = perf()
+                while callbacks:
+                    fn, args = popleft()
+                    try:
+                        fn(*args)
+                    except BaseException:
+                        self.handle_error(fn, *sys.exc_info())
+                    count += 1
+                    if count & 63 == 0 and perf() - started > SWITCH_INTERVAL:
+                        break  # let I/O and timers have a turn
+
+            # 2. how long may we wait for I/O?
+            while timers and timers[0][2] is None:
+                heapq.heappop(timers)
+                self._dead_timers -= 1
+            if callbacks or self._idlers:
+                timeout = 0.0
+            elif timers:
+                # (self.clock, not a local: virtual_clock() may swap it while we run callbacks)
+                timeout = max(0.0, timers[0][0] - self.clock.now())
+            else:
+                timeout = None
+            if timeout is None and not (self._io or self._refs > 0):
+                return  # nothing can wake anybody
+            if timeout and not self._alive():
+                return  # only unreferenced timers are left
+
+            events = self._poll(timeout)
+
+            # 3. timers that are due, earliest first (higher priority first within a turn)
+            fired = False
+            if timers and timers[0][0] <= self.clock.now():
+                fired = self._fire_timers(self.clock.now())
+
+            # 4. file descriptors that are ready
+            if events:
+                self._dispatch_io(events)
+            elif not (ran or fired) and self._idlers:
+                idlers, self._idlers = self._idlers, []
+                callbacks.extend((w.switch, (None,)) for w in idlers)
+
+    def _poll(self, timeout):
+        clock = self.clock
+        sel = self._selector
+        has_fds = sel is not None and (self._io or self._wakeup is not None)
+        if clock.virtual:
+            events = (
+                sel.select(clock.io_wait if (timeout or timeout is None) else 0) if has_fds else []
+            )
+            if timeout is None and not events and has_fds:
+                events = sel.select(None)  # only real I/O can wake us
+            if not events and timeout and self._timers:
+                clock.advance_to(self._timers[0][0])
+            return events
+        if has_fds:
+            return sel.select(timeout)
+        if timeout:
+            time.sleep(timeout)
+        return ()
+
+    def _fire_timers(self, now: float) -> bool:
+        timers = self._timers
+        due = []
+        while timers and timers[0][0] <= now:
+            entry = heapq.heappop(timers)
+            if entry[2] is None:
+                self._dead_timers -= 1
+            else:
+                due.append(entry)
+        if len(due) > 1:
+            due.sort(key=lambda e: -e[2].priority)  # stable: deadline order within a priority
+        for entry in due:
+            t = entry[2]
+            if t is None:  # stopped by an earlier timer of this turn
+                self._dead_timers -= 1
+                continue
+            entry[2] = None
+            t._entry = None
+            if t.ref:
+                self._timer_refs -= 1
+            callback, args = t.callback, t.args
+            t.callback, t.args = None, ()
+            try:
+                callback(*args)
+            except BaseException:
+                self.handle_error(callback, *sys.exc_info())
+        return bool(due)
+
+    def _dispatch_io(self, events) -> None:
+        io = self._io
+        for key, mask in events:
+            fd = key.fd
+            if self._wakeup is not None and fd == self._wakeup[0]:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(fd, 4096):
+                        pass
+                continue
+            for slot, bit in ((0, READ), (1, WRITE)):
+                watchers = io.get(fd)
+                if watchers is not None and mask & bit and watchers[slot] is not None:
+                    waiter = watchers[slot]
+                    if waiter.greenlet is None:
+                        continue  # already woken (by the other event, or a timeout)
+                    try:
+                        waiter.switch(bit)
+                    except BaseException:
+                        self.handle_error(waiter, *sys.exc_info())
+
+    def _compact_timers(self) -> None:
+        self._timers[:] = [e for e in self._timers if e[2] is not None]
+        heapq.heapify(self._timers)
+        self._dead_timers = 0
+
+    def join(self, timeout=None) -> bool:
+        """Wait until the loop has nothing left to do (``coopconc.wait()`` with no objects).
+
+        Return True if it ran out of work, False if ``timeout`` expired first.
+        """
+        if self.dead:
+            return True
+        waiter = Waiter(self)
+        timer = None
+        if timeout is not None:
+            timer = Timer(self, timeout, ref=False)
+            timer.start(waiter.switch, None)
+        try:
+            waiter.get("wait for every greenlet")
+        except LoopExit:
+            return True
+        finally:
+            if timer is not None:
+                timer.stop()
+        return False
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def handle_error(self, context, type_, value, tb) -> None:
+        """Print an error raised in a greenlet or callback; pass system errors to main."""
+        if value is None:
+            value = type_()
+        if not issubclass(type_, self.NOT_ERROR):
+            self.print_exception(context, type_, value, tb)
+        if context is None or issubclass(type_, self.SYSTEM_ERROR):
+            current = getcurrent()
+            if current is self:
+                self.parent.throw(value)
+            else:
+                self.run_callback(self.parent.throw, value)
+
+    def print_exception(self, context, type_, value, tb) -> None:
+        stream = self.exception_stream or sys.stderr
+        traceback.print_exception(type_, value, tb, file=stream)
+        if context is not None:
+            with contextlib.suppress(Exception):
+                stream.write(f"{context!r} failed with {type_.__name__}\n\n")
+
+    def _loop_exit_message(self) -> str:
+        blocked = []
+        for obj in gc.get_objects():
+            if isinstance(obj, greenlet) and not obj.dead:
+                w = getattr(obj, "_cc_waiter", None)
+                if w is not None:
+                    blocked.append(obj)
+        lines = ["This operation would block forever: every greenlet is waiting, and nothing"]
+        lines.append("left (no callback, timer or file descriptor) can ever wake one of them.")
+        main = self.parent
+        ordered = sorted(blocked, key=lambda g: (g is not main, getattr(g, "minimal_ident", 0)))
+        if ordered:
+            lines.append("Blocked greenlets:")
+        for g in ordered:
+            w = g._cc_waiter
+            on = f" on {w.obj!r}" if w.obj is not None else ""
+            lines.append(f"  - {_name_of(g)} waits in {w.reason}{on} at {where(g)}")
+        if main not in blocked:
+            lines.append("  (the main greenlet switched to the hub without waiting for anything)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Hub clock={self.clock!r} callbacks={len(self._callbacks)} "
+            f"timers={self._timer_refs} fds={len(self._io)}>"
+        )
+
+
+_TIMED_OUT = object()
+
+# ---------------------------------------------------------------------------------------------
+# Module-level helpers (gevent's names)
+
+_local = _thread_local()
+
+
+def get_hub() -> Hub:
+    """The hub of this OS thread, created on first use."""
+    try:
+        return _local.hub
+    except AttributeError:
+        hub = _local.hub = Hub()
+        return hub
+
+
+def _set_hub(hub: Hub | None) -> None:
+    _local.hub = hub
+
+
+def now() -> float:
+    """The hub's current time (virtual seconds under a virtual clock)."""
+    return get_hub().clock.now()
+
+
+def sleep(seconds: float = 0, ref: bool = True) -> None:
+    """Give way to other greenlets: ``sleep(0)`` lets every ready greenlet run once first;
+    ``sleep(seconds)`` returns after at least ``seconds``."""
+    hub = get_hub()
+    waiter = Waiter(hub)
+    if seconds <= 0:
+        hub._callbacks.append((waiter.switch, (None,)))
+        waiter.get("sleep(0)")
+    else:
+        timer = Timer(hub, seconds, ref)
+        timer.start(waiter.switch, None)
+        try:
+            waiter.get("sleep")
+        finally:
+            timer.stop()
+
+
+def idle(priority: int = 0) -> None:
+    """Wait until the loop has nothing else to do (no callbacks, timers or I/O ready)."""
+    hub = get_hub()
+    waiter = Waiter(hub)
+    hub._idlers.append(waiter)
+    try:
+        waiter.get("idle")
+    finally:
+        if waiter in hub._idlers:
+            hub._idlers.remove(waiter)
+
+
+def wait_read(fileno, timeout=None, timeout_exc=None) -> None:
+    """Wait until ``fileno`` (an int or an object with ``fileno()``) can be read."""
+    get_hub().wait_fd(fileno, READ, timeout, timeout_exc, "wait_read")
+
+
+def wait_write(fileno, timeout=None, timeout_exc=None, event=None) -> None:
+    """Wait until ``fileno`` can be written to."""
+    get_hub().wait_fd(fileno, WRITE, timeout, timeout_exc, "wait_write")
+
+
+def wait_readwrite(fileno, timeout=None, timeout_exc=None, event=None) -> int:
+    """Wait until ``fileno`` is readable or writable, whichever comes first."""
+    return get_hub().wait_fd(fileno, READ | WRITE, timeout, timeout_exc, "wait_readwrite")
+
+
+def set_hub_clock(clock) -> object:
+    """Give this thread's hub a new clock; pending timers keep their remaining time.
+
+    Returns the previous clock. Used by ``virtual_clock()``; call it yourself only to build
+    a clock of your own.
+    """
+    hub = get_hub()
+    old = hub.clock
+    shift = clock.now() - old.now()
+    for entry in hub._timers:
+        entry[0] += shift  # a constant shift keeps the heap a heap
+    hub.clock = clock
+    return old
+
+
+@contextlib.contextmanager
+def virtual_clock(start: float = 0.0, io_wait: float = 0.0):
+    """Run the block with a virtual clock: waiting on timers takes no real time.
+
+    Inside, ``coopconc.now()`` starts at ``start`` and moves only when every greenlet waits
+    for a timer, jumping straight to the earliest one. Output is the same on every run::
+
+        with coopconc.virtual_clock():
+            coopconc.sleep(3)
+            print(coopconc.now())   # 3.0, at once
+    """
+    clock = VirtualClock(start, io_wait)
+    old = set_hub_clock(clock)
+    try:
+        yield clock
+    finally:
+        set_hub_clock(old)
+
+
+def run(main, *args, clock: str = "real", **kwargs):
+    """Call ``main(*args, **kwargs)`` and return its result, with the chosen clock.
+
+    ``clock="virtual"`` runs it under ``virtual_clock()``; ``clock="real"`` is a plain call.
+    """
+    if clock == "virtual":
+        with virtual_clock():
+            return main(*args, **kwargs)
+    if clock == "real":
+        return main(*args, **kwargs)
+    raise ValueError(f"run(clock={clock!r}): clock must be 'real' or 'virtual'")
