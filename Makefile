@@ -8,7 +8,8 @@ PYTHON ?= python3
 # nbval runs the notebooks with the kernel of *this* environment (--nbval-current-env),
 # never a system-wide kernel. With no notebook yet, the step says so and passes; pytest's
 # exit code 5 ("collected nothing", e.g. notebooks without code cells) is not a failure either.
-NBVAL     := $(PY) -m pytest --nbval --nbval-current-env -p no:randomly notebooks/
+NBVAL     := $(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
+	-p no:randomly notebooks/
 NBVAL_RUN := if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 	  $(NBVAL) || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }; \
 	else echo "nbval: no notebooks in notebooks/ yet, nothing to check"; fi
@@ -34,10 +35,10 @@ lab: venv
 	@echo "Open the http://127.0.0.1:...?token=... URL printed below in your browser."
 	$(VENV)/bin/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --ServerApp.root_dir=notebooks
 
+# The notebooks are written in notebooks/src/*.py; this builds and runs every one of them
+# (`make notebooks NB="04 07"` for some).
 notebooks: venv
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.kernel_name=coopconc --ExecutePreprocessor.timeout=300 \
-		notebooks/*.ipynb
+	$(PY) notebooks/build.py $(NB)
 
 # ---- checks ----------------------------------------------------------------
 

@@ -328,6 +328,7 @@ class Hub(greenlet):
         self._refs = 0  # outside holders keeping the loop alive (thread pool jobs)
         self._wakeup = None  # (read_fd, write_fd) self-pipe for other threads and signals
         self.exception_stream = None  # None means sys.stderr at the time of the error
+        self._destroying = False
 
     # -- scheduling -----------------------------------------------------------------------
 
@@ -613,6 +614,8 @@ class Hub(greenlet):
         """Print an error raised in a greenlet or callback; pass system errors to main."""
         if value is None:
             value = type_()
+        if self._destroying and issubclass(type_, GreenletExit):
+            raise value  # destroy() threw it into the hub: end the loop
         if not issubclass(type_, self.NOT_ERROR):
             self.print_exception(context, type_, value, tb)
         if context is None or issubclass(type_, self.SYSTEM_ERROR):
@@ -649,6 +652,29 @@ class Hub(greenlet):
         if main not in blocked:
             lines.append("  (the main greenlet switched to the hub without waiting for anything)")
         return "\n".join(lines)
+
+    def destroy(self) -> None:
+        """Stop this hub for good: end its loop, close its selector and forget it.
+
+        The next ``get_hub()`` in this thread makes a fresh one. Greenlets still waiting in
+        this hub are never woken (tests use this to start each case from a clean slate).
+        """
+        if getattr(_local, "hub", None) is self:
+            del _local.hub
+        if self and getcurrent() is not self:
+            self._destroying = True
+            self.throw(GreenletExit)
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        if self._wakeup is not None:
+            for fd in self._wakeup:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._wakeup = None
+        self._callbacks.clear()
+        self._timers.clear()
+        self._io.clear()
 
     def __repr__(self) -> str:
         return (
