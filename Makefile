@@ -14,7 +14,7 @@ NBVAL_RUN := if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 	  $(NBVAL) || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }; \
 	else echo "nbval: no notebooks in notebooks/ yet, nothing to check"; fi
 
-.PHONY: venv lab test unit nbval notebooks bench lint format clean distclean
+.PHONY: venv lab test unit nbval notebooks html bench lint format clean distclean
 
 # ---- environment -----------------------------------------------------------
 
@@ -39,6 +39,9 @@ lab: venv
 # (`make notebooks NB="04 07"` for some).
 notebooks: venv
 	$(PY) notebooks/build.py $(NB)
+
+html: venv
+	$(PY) notebooks/html.py build/html
 
 # ---- checks ----------------------------------------------------------------
 
