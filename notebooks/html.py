@@ -15,18 +15,23 @@ from __future__ import annotations
 import os
 import sys
 
-# Run as a script, this file's folder comes first on sys.path, and this file (html.py) would
-# hide the standard library's ``html`` module from us and from nbconvert: take the folder out.
+# This file is named like the standard library's ``html`` module. A script run from this
+# folder (this one, or build.py) has the folder first on sys.path, so ``import html`` -- by
+# us, nbconvert or tornado -- would find this file. Take the folder off sys.path, and if we
+# were imported *as* ``html``, hand the importer the real module instead.
 _FOLDER = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _FOLDER]
+if __name__ == "html":
+    import importlib
+
+    del sys.modules["html"]
+    sys.modules["html"] = importlib.import_module("html")  # the standard library's module
+    # (the rest of this file then runs harmlessly: only definitions, nothing heavy imported)
 
 import argparse  # noqa: E402
 import html  # noqa: E402
 import pathlib  # noqa: E402
 import re  # noqa: E402
-
-import nbformat  # noqa: E402
-from nbconvert import HTMLExporter  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_OUT = HERE.parent / "build" / "html"
@@ -52,6 +57,9 @@ def title_of(nb) -> str:
 
 def export(out: pathlib.Path = DEFAULT_OUT, folder: pathlib.Path = HERE) -> list[tuple[str, str]]:
     """Write every notebook of ``folder`` and an index to ``out``; return [(page, title)]."""
+    import nbformat  # noqa: PLC0415 -- imported here, see the top of the file
+    from nbconvert import HTMLExporter  # noqa: PLC0415
+
     out.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter()
     pages = []
