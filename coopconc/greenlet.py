@@ -258,6 +258,10 @@ class Greenlet(greenlet):
     @classmethod
     def spawn_later(cls, seconds: float, *args, **kwargs) -> Greenlet:
         """Make a greenlet of this class and start it after ``seconds``."""
+        if cls is Greenlet and not args and "run" not in kwargs:
+            raise TypeError(
+                f"Greenlet.spawn_later({seconds!r}): give the function to run after the seconds"
+            )
         g = cls(*args, **kwargs)
         g.start_later(seconds)
         return g
@@ -437,8 +441,9 @@ class Greenlet(greenlet):
     def unlink_all(self) -> None:
         del self._links[:]
 
-    def has_links(self) -> int:
-        return len(self._links)
+    def has_links(self) -> bool:
+        """True if some link or rawlink is still waiting to be called."""
+        return bool(self._links)
 
     def _notify_links(self):
         links = self._links
@@ -454,8 +459,15 @@ class Greenlet(greenlet):
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc_info):
-        self.kill()
+    def __exit__(self, typ, value, tb):
+        # A clean exit waits for the greenlet; an error in the body kills it with that error.
+        if typ is None:
+            try:
+                self.join()
+            finally:
+                self.kill()
+        else:
+            self.kill((typ, value, tb))
 
 
 def _greenlet_started(g) -> bool:
@@ -621,12 +633,17 @@ def joinall(greenlets, timeout=None, raise_error: bool = False, count=None):
     return done
 
 
-def kill(greenlet_, exception=GreenletExit, block: bool = True, timeout=None) -> None:
-    """Kill one greenlet (a Greenlet or a raw greenlet)."""
-    if hasattr(greenlet_, "kill"):
-        greenlet_.kill(exception=exception, block=block, timeout=timeout)
-    else:
-        get_hub().run_callback(greenlet_.throw, exception)
+def kill(greenlet_, exception=GreenletExit) -> None:
+    """Kill one greenlet (a Greenlet or a raw greenlet) without waiting for it to die.
+
+    The exception is raised in it on the hub's next turn; use ``Greenlet.kill`` (which blocks
+    by default) to wait until it is dead.
+    """
+    if not greenlet_.dead:
+        if hasattr(greenlet_, "kill"):
+            greenlet_.kill(exception=exception, block=False)
+        else:
+            get_hub().run_callback(greenlet_.throw, exception)
 
 
 def _killall3(greenlets, exception, waiter):

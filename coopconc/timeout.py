@@ -88,6 +88,11 @@ class Timeout(BaseException):
             raise AssertionError(f"{self!r} is already started; to restart it, cancel it first")
         if self.seconds is None:
             return  # a Timeout of None never expires
+        if self.timer is _FAKE_TIMER:
+            raise AssertionError(
+                f"{self!r} was closed (by close() or at the end of its with-block) and cannot "
+                "be started again; make a new Timeout"
+            )
         if self.exception is None or self.exception is False or isinstance(self.exception, str):
             throws = self
         else:
@@ -137,7 +142,7 @@ class Timeout(BaseException):
         return self
 
     def __exit__(self, typ, value, tb) -> bool | None:
-        self.cancel()
+        self.close()
         if value is self and self.exception is False:
             return True  # a silent timeout: swallow it and go on after the block
         return None
@@ -156,6 +161,16 @@ class Timeout(BaseException):
         if self.exception is False:
             return f"{self.seconds} second{suffix} (silent)"
         return f"{self.seconds} second{suffix}: {self.exception}"
+
+    def __lt__(self, other):
+        """Timeouts compare by their seconds, with numbers or other Timeouts (as in gevent)."""
+        try:
+            return self.seconds < other.seconds
+        except AttributeError:
+            try:
+                return self.seconds < other
+            except TypeError:
+                return NotImplemented
 
 
 _NONE = object()
