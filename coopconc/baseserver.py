@@ -1,0 +1,369 @@
+"""The common part of coopconc's servers: a greenlet that accepts, and a greenlet per client.
+
+What it is
+    A server owns a listening socket. ``start()`` makes (if you gave an address) and starts
+    listening on it; from then on every new connection gets its own greenlet running
+    ``handle(client_socket, address)``, and when ``handle`` returns the client socket is closed
+    (``do_close``). ``stop()`` closes the listener and, when the server limits its
+    connections with a pool, waits a little for the handlers to finish and then kills them.
+    ``serve_forever()`` starts and waits until somebody calls ``stop()``.
+
+How it is built on the hub
+    gevent accepts in a callback of its event loop. coopconc has no persistent watchers, only
+    the hub's one way to wait for a file descriptor (``hub.wait_fd``), so the accepting is done
+    by one ordinary greenlet, the *acceptor*, in a loop anyone can read:
+
+        wait for a free slot (only with a connection limit)
+        try accept(); if the kernel says "not yet", wait_fd(listener, READ)
+        spawn handle(client, address) in its own greenlet
+
+    A handler that raises is printed (by the hub, like any greenlet that dies of an error);
+    the server keeps serving. Errors of ``accept`` itself (too many open files...) are
+    printed too, and accepting pauses for ``delay`` seconds, doubling up to ``max_delay``.
+    ``close()`` kills the acceptor and closes the listener.
+
+    ``spawn`` decides how handlers run: ``'default'`` (a new Greenlet each), a pool
+    (``Pool(n)`` -- no more than n at once: while it is full no connection is accepted), an
+    int n (shorthand for ``Pool(n)``), any ``spawn(fn, *args)`` callable, or None (run the
+    handler in the acceptor itself: one client at a time).
+
+Taught in notebook 16 (servers).
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+from collections import deque
+
+from coopconc.greenlet import Greenlet, joinall, killall
+from coopconc.hub import Waiter, get_hub, sleep
+
+__all__ = ["BaseServer", "parse_address"]
+
+
+def _handle_and_close_when_done(handle, close, args):
+    try:
+        return handle(*args)
+    finally:
+        close(*args)
+
+
+class _ConnectionLimit:
+    """``spawn=n`` when ``coopconc.pool`` is missing: at most n handler greenlets at once."""
+
+    def __init__(self, size: int):
+        if size < 1:
+            raise ValueError(f"spawn={size!r}: a connection limit must be at least 1")
+        self.size = size
+        self.greenlets: set = set()
+        self._waiters: deque = deque()
+
+    def spawn(self, fn, *args, **kwargs) -> Greenlet:
+        g = Greenlet.spawn(fn, *args, **kwargs)
+        self.greenlets.add(g)
+        g.rawlink(self._discard)
+        return g
+
+    def _discard(self, g) -> None:
+        self.greenlets.discard(g)
+        if self._waiters:
+            self._waiters.popleft().switch(None)
+
+    def full(self) -> bool:
+        return len(self.greenlets) >= self.size
+
+    def free_count(self) -> int:
+        return max(0, self.size - len(self.greenlets))
+
+    def wait_available(self, timeout=None) -> int:
+        while self.full():
+            waiter = Waiter()
+            self._waiters.append(waiter)
+            try:
+                waiter.get("server connection limit", self)
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        return self.free_count()
+
+    def join(self, timeout=None) -> None:
+        joinall(list(self.greenlets), timeout=timeout)
+
+    def kill(self, block: bool = True, timeout=None) -> None:
+        killall(list(self.greenlets), block=block, timeout=timeout)
+
+    def __len__(self) -> int:
+        return len(self.greenlets)
+
+    def __repr__(self) -> str:
+        return f"<connection limit {len(self.greenlets)}/{self.size} waiting={len(self._waiters)}>"
+
+
+def _make_pool(size: int):
+    try:
+        from coopconc.pool import Pool
+    except ImportError:
+        return _ConnectionLimit(size)
+    return Pool(size)
+
+
+class BaseServer:
+    """Accept connections on ``listener`` and run ``handle(socket, address)`` for each.
+
+    ``listener`` is an address (``("127.0.0.1", 8000)``, ``"127.0.0.1:8000"``, or just a port,
+    which binds 127.0.0.1) or an already listening socket.
+    """
+
+    #: Pause after a failed accept: starts at min_delay, doubles up to max_delay.
+    min_delay = 0.01
+    max_delay = 1
+    #: How many connections to accept in a row before letting the handlers run.
+    max_accept = 100
+    #: How long ``stop()`` lets a pool's handlers finish before killing them.
+    stop_timeout = 1
+    #: accept() errors after which the server closes instead of trying again.
+    fatal_errors = (errno.EBADF, errno.EINVAL, errno.ENOTSOCK)
+
+    def __init__(self, listener, handle=None, spawn="default"):
+        self._acceptor = None
+        self._stopped = True
+        self._stop_waiters: list = []
+        self.pool = None
+        self.delay = self.min_delay
+        try:
+            self.set_listener(listener)
+            self.set_spawn(spawn)
+            self.set_handle(handle)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def set_listener(self, listener) -> None:
+        if hasattr(listener, "accept"):
+            self.family = listener.family
+            self.address = listener.getsockname()
+            self.socket = listener
+        else:
+            self.family, self.address = parse_address(listener)
+
+    def set_spawn(self, spawn) -> None:
+        if spawn == "default":
+            self.pool = None
+            self._spawn = Greenlet.spawn
+        elif hasattr(spawn, "spawn"):
+            self.pool = spawn
+            self._spawn = spawn.spawn
+        elif isinstance(spawn, int) and not isinstance(spawn, bool):
+            self.pool = _make_pool(spawn)
+            self._spawn = self.pool.spawn
+        else:
+            self.pool = None
+            self._spawn = spawn  # a callable like spawn_raw, or None: run in the acceptor
+        if self.pool is not None and hasattr(self.pool, "full"):
+            self.full = self.pool.full
+
+    def set_handle(self, handle) -> None:
+        if handle is not None:
+            self.handle = handle
+        if not hasattr(self, "handle"):
+            raise TypeError(
+                f"{type(self).__name__}: give a handle(socket, address) function, "
+                "or subclass it and define a handle method"
+            )
+        self._handle = self.handle
+
+    def full(self) -> bool:
+        """True while no more connections may be accepted (the pool is full)."""
+        return False
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        return not self._stopped
+
+    @property
+    def closed(self) -> bool:
+        return not hasattr(self, "socket")
+
+    @property
+    def server_host(self):
+        """The IP address the server is bound to."""
+        if isinstance(self.address, tuple):
+            return self.address[0]
+        return None
+
+    @property
+    def server_port(self):
+        """The port the server is bound to (the real one once started, if you asked for 0)."""
+        if isinstance(self.address, tuple):
+            return self.address[1]
+        return None
+
+    def __repr__(self) -> str:
+        state = "started" if self.started else ("closed" if self.closed else "not started")
+        address = self.address
+        if isinstance(address, tuple) and len(address) == 2:
+            address = f"{address[0]}:{address[1]}"
+        limit = f" pool={self.pool!r}" if self.pool is not None else ""
+        return f"<{type(self).__name__} address={address} {state}{limit}>"
+
+    # -- running ----------------------------------------------------------------------------
+
+    def init_socket(self) -> None:
+        """Make the listening socket if we were given an address (called by ``start``)."""
+
+    def start(self) -> None:
+        """Start accepting connections (making and binding the listener first if needed)."""
+        if self.started:
+            return
+        self.init_socket()
+        self._stopped = False
+        try:
+            self.start_accepting()
+        except BaseException:
+            self.close()
+            raise
+
+    def start_accepting(self) -> None:
+        if self._acceptor is None:
+            self._acceptor = Greenlet(self._accept_forever)
+            self._acceptor.name = f"{type(self).__name__} acceptor"
+            self._acceptor.start()
+
+    def stop_accepting(self) -> None:
+        acceptor, self._acceptor = self._acceptor, None
+        if acceptor is not None and not acceptor.dead:
+            acceptor.kill(block=False)
+
+    def _accept_forever(self) -> None:
+        pool = self.pool
+        while not self._stopped:
+            if pool is not None and self.full():
+                if hasattr(pool, "wait_available"):
+                    pool.wait_available()
+                else:
+                    while self.full():
+                        sleep(self.min_delay)
+                continue
+            for _ in range(self.max_accept):
+                try:
+                    args = self.do_read()
+                except Exception as exc:
+                    if self._stopped:
+                        return  # close() woke us up: not an error
+                    get_hub().handle_error(self, *sys.exc_info())
+                    if self.is_fatal_error(exc):
+                        sys.stderr.write(f"ERROR: {self} failed with {exc}\n")
+                        self.close()
+                        return
+                    sleep(self.delay)
+                    self.delay = min(self.max_delay, self.delay * 2)
+                    break
+                self.delay = self.min_delay
+                self.do_handle(*args)
+                if pool is not None and self.full():
+                    break
+            else:
+                sleep(0)  # max_accept in a row: let the new handlers have a turn
+
+    def do_read(self):
+        """Wait for one connection; return the arguments for ``handle``."""
+        raise NotImplementedError
+
+    def do_handle(self, *args) -> None:
+        spawn = self._spawn
+        try:
+            if spawn is None:
+                _handle_and_close_when_done(self._handle, self.do_close, args)
+            else:
+                spawn(_handle_and_close_when_done, self._handle, self.do_close, args)
+        except BaseException:
+            self.do_close(*args)
+            raise
+
+    def do_close(self, *args) -> None:
+        """Called with the handler's arguments once it returns (closes the client socket)."""
+
+    def is_fatal_error(self, exc) -> bool:
+        return isinstance(exc, OSError) and exc.errno in self.fatal_errors
+
+    def close(self) -> None:
+        """Stop accepting and close the listening socket. Running handlers carry on."""
+        self._stopped = True
+        self.stop_accepting()
+        sock = self.__dict__.pop("socket", None)
+        if sock is not None:
+            fileno = sock.fileno()
+            if fileno >= 0:  # wake the acceptor before the fd number can be reused
+                from coopconc.socket import cancel_wait_ex
+
+                get_hub().cancel_wait(fileno, cancel_wait_ex())
+            try:
+                sock.close()
+            except OSError:
+                pass
+        waiters, self._stop_waiters = self._stop_waiters, []
+        for waiter in waiters:
+            get_hub().run_callback(waiter.switch, None)
+
+    def stop(self, timeout=None) -> None:
+        """Close the listener; with a pool, give handlers ``timeout`` s to finish, then kill them."""
+        self.close()
+        if timeout is None:
+            timeout = self.stop_timeout
+        if self.pool is not None:
+            self.pool.join(timeout=timeout)
+            self.pool.kill(block=True, timeout=1)
+
+    def serve_forever(self, stop_timeout=None) -> None:
+        """Start (if needed) and wait until ``stop()`` or ``close()`` is called."""
+        if not self.started:
+            self.start()
+        try:
+            if not self._stopped:
+                waiter = Waiter()
+                self._stop_waiters.append(waiter)
+                waiter.get(f"{type(self).__name__}.serve_forever", self)
+        finally:
+            Greenlet.spawn(self.stop, timeout=stop_timeout).join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def parse_address(address):
+    """``(family, (host, port))`` from ``("host", port)``, ``"host:port"``, ``"[v6]:port"`` or a port.
+
+    A bare port (``8000`` or ``"8000"``) means 127.0.0.1: only this machine can connect.
+    (gevent binds every interface there; say ``":8000"`` or ``("", 8000)`` if you want that.)
+    """
+    import socket as _stdlib
+
+    if isinstance(address, tuple):
+        if not address[0] or ":" in address[0]:
+            return _stdlib.AF_INET6, address
+        return _stdlib.AF_INET, address
+    if isinstance(address, int) or (isinstance(address, str) and ":" not in address):
+        try:
+            return _stdlib.AF_INET, ("127.0.0.1", int(address))
+        except ValueError:
+            raise ValueError(f"Failed to parse address {address!r}: not a port number") from None
+    if not isinstance(address, str):
+        raise TypeError(f"Expected tuple or string, got {type(address).__name__}")
+    host, _, port = address.rpartition(":")
+    family = _stdlib.AF_INET
+    if host.startswith("[") and host.endswith("]"):
+        family, host = _stdlib.AF_INET6, host[1:-1]
+    if host == "*":
+        host = ""
+    try:
+        return family, (host, int(port))
+    except ValueError:
+        raise ValueError(f"Failed to parse address {address!r}: bad port {port!r}") from None
