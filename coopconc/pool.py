@@ -314,7 +314,8 @@ class IMapUnordered(Greenlet):
         return value
 
     def _inext(self):
-        return self.queue.get()
+        items = self.queue.items
+        return items.popleft() if items else self.queue.get()
 
     def _ispawn(self, func, item, index: int):
         if self._result_slots is not None:
@@ -328,9 +329,10 @@ class IMapUnordered(Greenlet):
     def _run(self):
         try:
             func = self.func
+            ispawn = self._ispawn
             for item in self.iterable:
                 self._max_index += 1
-                self._ispawn(func, item, self._max_index)
+                ispawn(func, item, self._max_index)
             self._on_finish(None)
         except BaseException as e:
             self._on_finish(e)
@@ -343,7 +345,7 @@ class IMapUnordered(Greenlet):
         # Called in the hub (a rawlink) each time a task finishes.
         self._outstanding_tasks -= 1
         put_finished = False
-        if self.ready() and self._outstanding_tasks <= 0 and not self.finished:
+        if self._outstanding_tasks <= 0 and not self.finished and self.ready():
             self.finished = put_finished = True
         if task.successful():
             self.queue.put(self._value_for_success(task))
@@ -482,9 +484,10 @@ class Group:
                 f"{type(self).__name__}.add(greenlet={greenlet!r}): expected a greenlet; "
                 "to run a function, use spawn(func, *args)"
             )
-        rawlink = getattr(greenlet, "rawlink", None)
-        if rawlink is not None:  # a raw greenlet (such as main) cannot tell us when it ends
-            rawlink(self._discard)
+        try:
+            greenlet.rawlink(self._discard)
+        except AttributeError:
+            pass  # a raw greenlet (such as main) cannot tell us when it ends
         self.greenlets.add(greenlet)
         self._empty.flag = False
 
@@ -713,8 +716,10 @@ class Pool(Group):
             raise
 
     def _discard(self, greenlet) -> None:
-        if greenlet in self.greenlets:  # release a slot only for a member that held one
-            Group._discard(self, greenlet)
+        greenlets = self.greenlets
+        if greenlet in greenlets:  # release a slot only for a member that held one
+            greenlets.discard(greenlet)
+            if not greenlets:
+                self._empty.set()
             self._slots.release()
-        else:
-            self.dying.discard(greenlet)
+        self.dying.discard(greenlet)
