@@ -52,6 +52,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import sys
+import sysconfig
 import types
 import warnings
 from collections import deque
@@ -98,9 +99,14 @@ _get_ident = _thread.get_ident
 # Bookkeeping
 
 
-def _patch_item(module: types.ModuleType, name: str, new) -> None:
-    saved.setdefault(module.__name__, {}).setdefault(name, getattr(module, name, _MISSING))
+def _patch_item(module: types.ModuleType, name: str, new) -> bool:
+    """Set ``module.name = new``, saving the original; True if it was not patched before."""
+    originals = saved.setdefault(module.__name__, {})
+    first_time = name not in originals
+    if first_time:
+        originals[name] = getattr(module, name, _MISSING)
     setattr(module, name, new)
+    return first_time
 
 
 def _remove_item(module: types.ModuleType, name: str) -> None:
@@ -161,8 +167,8 @@ def _warn_late_imports(target: str, names) -> None:
     for mod_name, module in list(sys.modules.items()):
         if module is None or mod_name == target or mod_name.split(".")[0] in _SKIP_PACKAGES:
             continue
-        if not mod_name == "__main__" and not str(getattr(module, "__file__", "")).endswith(".py"):
-            continue  # C modules (``_socket`` holds what ``socket`` re-exports) import nothing
+        if mod_name != "__main__" and not _is_user_code(module):
+            continue
         if target in _THREAD_MODULES and mod_name in _THREAD_MODULES:
             continue  # patch_thread patches these three together
         try:
@@ -192,6 +198,16 @@ def _stacklevel_outside_this_module() -> int:
     return level
 
 
+def _is_user_code(module) -> bool:
+    """A module of Python source outside the standard library (whose copies we cannot help:
+    C modules like ``_socket`` hold what ``socket`` re-exports, ``tempfile`` keeps a lock)."""
+    path = str(getattr(module, "__file__", None) or "")
+    if not path.endswith(".py"):
+        return False
+    return "-packages" in path or not path.startswith(_STDLIB_DIRS)
+
+
+_STDLIB_DIRS = tuple({sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
 _THREAD_MODULES = {"_thread", "threading", "_threading_local"}
 _SKIP_PACKAGES = {"coopconc", "gevent", "greenlet", "_pytest", "pytest"}
 
@@ -202,9 +218,11 @@ _SKIP_PACKAGES = {"coopconc", "gevent", "greenlet", "_pytest", "pytest"}
 
 def _patch_module(target: str, source, items) -> None:
     module = __import__(target)
-    patched_now = [name for name in items if hasattr(source, name)]
-    for name in patched_now:
-        _patch_item(module, name, getattr(source, name))
+    patched_now = [
+        name
+        for name in items
+        if hasattr(source, name) and _patch_item(module, name, getattr(source, name))
+    ]
     _warn_late_imports(target, patched_now)
 
 
