@@ -54,6 +54,8 @@ __all__ = [
     "cpu_scaling",
     "measure_all",
     "format_table",
+    "plot_costs",
+    "plot_speedup",
     "main",
 ]
 
@@ -71,20 +73,20 @@ CHANNELS = {
 
 # How many units each experiment uses: kind -> (full run, quick run).
 CREATE_N = {
-    "process": (40, 8),
-    "fork": (100, 20),
-    "thread": (1000, 200),
-    "greenlet": (50_000, 5000),
-    "Greenlet": (30_000, 3000),
-    "generator": (200_000, 20_000),
+    "process": (30, 4),
+    "fork": (60, 8),
+    "thread": (500, 40),
+    "greenlet": (20_000, 500),
+    "Greenlet": (20_000, 500),
+    "generator": (100_000, 2000),
 }
 SWITCH_N = {
-    "process": (5000, 500),
-    "fork": (5000, 500),
-    "thread": (5000, 500),
-    "greenlet": (200_000, 20_000),
-    "Greenlet": (100_000, 10_000),
-    "generator": (500_000, 50_000),
+    "process": (3000, 150),
+    "fork": (3000, 150),
+    "thread": (3000, 150),
+    "greenlet": (100_000, 2000),
+    "Greenlet": (50_000, 1000),
+    "generator": (200_000, 5000),
 }
 MEMORY_N = {
     "process": (16, 6),
@@ -94,8 +96,12 @@ MEMORY_N = {
     "Greenlet": (10_000, 3000),
     "generator": (50_000, 20_000),
 }
-MESSAGE_N = (50_000, 5000)
-CPU_WORK = (12_000_000, 4_000_000)  # loop iterations, shared out between the workers
+MESSAGE_N = (30_000, 1000)
+CPU_WORK = (12_000_000, 2_000_000)  # loop iterations, shared out between the workers
+
+#: How many times each timing is repeated (full run, quick run); the shortest run is kept.
+#: Quick runs are short, so more of them: one is likely to escape a burst of load elsewhere.
+REPEAT = (5, 9)
 
 _FORK = multiprocessing.get_context("fork")
 
@@ -138,6 +144,12 @@ def _n_for(kind, n, table, quick, caller) -> int:
             return table[kind][1 if quick else 0]
         return _count(n[kind], "n", caller)
     return _count(n, "n", caller)
+
+
+def _repeat(repeat: int | None, quick: bool, caller: str) -> int:
+    if repeat is None:
+        return REPEAT[1 if quick else 0]
+    return _count(repeat, "repeat", caller)
 
 
 def _best(repeat: int, run: Callable[..., float], *args) -> float:
@@ -236,14 +248,14 @@ def create_cost(
     kinds: Iterable[str] | None = None,
     n: int | Mapping[str, int] | None = None,
     quick: bool = False,
-    repeat: int = 3,
+    repeat: int | None = None,
 ) -> list[dict]:
     """Seconds to create one unit, run an empty function in it, and wait for it to finish.
 
     One row per kind: ``{"measure": "create", "kind", "n", "seconds", "per_unit", "unit"}``.
     """
     kinds = _kinds(kinds, KINDS, "create_cost")
-    repeat = _count(repeat, "repeat", "create_cost")
+    repeat = _repeat(repeat, quick, "create_cost")
     rows = []
     for kind in kinds:
         count = _n_for(kind, n, CREATE_N, quick, "create_cost")
@@ -408,14 +420,14 @@ def switch_cost(
     kinds: Iterable[str] | None = None,
     n: int | Mapping[str, int] | None = None,
     quick: bool = False,
-    repeat: int = 3,
+    repeat: int | None = None,
 ) -> list[dict]:
     """Seconds for one round trip between two units (A hands over to B, B hands back).
 
     One row per kind, with ``"how"`` saying what carries the hand-over.
     """
     kinds = _kinds(kinds, KINDS, "switch_cost")
-    repeat = _count(repeat, "repeat", "switch_cost")
+    repeat = _repeat(repeat, quick, "switch_cost")
     rows = []
     for kind in kinds:
         count = _n_for(kind, n, SWITCH_N, quick, "switch_cost")
@@ -820,7 +832,7 @@ def message_cost(
     n: int | None = None,
     size: int = 256,
     quick: bool = False,
-    repeat: int = 3,
+    repeat: int | None = None,
 ) -> list[dict]:
     """Seconds to move one ``size``-byte message from a producer to its consumer.
 
@@ -831,7 +843,7 @@ def message_cost(
     """
     channels = _kinds(channels, CHANNELS, "message_cost")
     size = _count(size, "size", "message_cost")
-    repeat = _count(repeat, "repeat", "message_cost")
+    repeat = _repeat(repeat, quick, "message_cost")
     count = MESSAGE_N[1 if quick else 0] if n is None else _count(n, "n", "message_cost")
     message = b"m" * size
     rows = []
@@ -1016,6 +1028,61 @@ def format_table(rows: list[dict]) -> str:
             line += f"  {r[extra]}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def plot_costs(rows: list[dict], ax=None, title: str | None = None):
+    """Draw one measure's rows as bars on a log scale, each labelled with its value.
+
+    Returns the matplotlib Axes (a new figure is made when ``ax`` is None).
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("plot_costs(rows=[]): nothing to draw; pass the rows a measure returned")
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(7, 3))
+    kinds = [r["kind"] for r in rows]
+    values = [r["per_unit"] for r in rows]
+    unit = rows[0]["unit"]
+    bars = ax.bar(kinds, values, color="tab:blue")
+    ax.set_yscale("log")
+    for bar, value in zip(bars, values):
+        ax.annotate(
+            _human(value, unit),
+            (bar.get_x() + bar.get_width() / 2, value),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_ylabel("bytes per unit (log)" if unit == "bytes" else "seconds per unit (log)")
+    ax.set_title(title or _TITLES.get(rows[0]["measure"], rows[0]["measure"]))
+    ax.margins(y=0.2)
+    return ax
+
+
+def plot_speedup(rows: list[dict], ax=None):
+    """Draw ``cpu_scaling`` rows: speed-up against the number of workers, one line per kind,
+    with the ideal (one core per worker, up to this machine's CPUs) dashed."""
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("plot_speedup(rows=[]): nothing to draw; pass cpu_scaling()'s rows")
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(5, 3.5))
+    counts = sorted({r["workers"] for r in rows})
+    cpus = os.cpu_count() or 1
+    ax.plot(counts, [min(w, cpus) for w in counts], "k--", label=f"ideal ({cpus} CPUs)")
+    for kind, marker in (("thread", "o"), ("process", "s")):
+        mine = sorted((r["workers"], r["speedup"]) for r in rows if r["kind"] == kind)
+        if mine:
+            ax.plot(*zip(*mine), marker=marker, label=f"{kind}s")
+    ax.set_xticks(counts)
+    ax.set_xlabel("workers sharing the same work")
+    ax.set_ylabel("speed-up over 1 worker")
+    ax.set_title("Pure-Python CPU work: threads vs processes")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    return ax
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,3 +251,20 @@ def test_python_dash_m_runs():
     assert done.returncode == 0, done.stderr
     assert "== one switch" in done.stdout
     assert "[ 0/" in done.stderr
+
+
+def test_plots_draw_the_rows():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = create_cost(["greenlet", "generator"], n=10, repeat=1)
+    ax = measure.plot_costs(rows)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["greenlet", "generator"]
+    assert ax.get_yscale() == "log"
+    ax = measure.plot_speedup(cpu_scaling(workers=(1, 2), kinds=["thread"], work=1000, repeat=1))
+    assert [line.get_label() for line in ax.get_lines()][1:] == ["threads"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="nothing to draw"):
+        measure.plot_costs([])
