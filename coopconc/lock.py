@@ -112,8 +112,8 @@ class BoundedSemaphore(Semaphore):
         """Like Semaphore.release; ``ValueError`` if every permit is already back."""
         if self.counter >= self._initial_value:
             raise ValueError(
-                f"{self._name}.release(): released too many times (all {self._initial_value} "
-                "permits are already free); release only what you acquired"
+                f"{self._name}.release(): released too many times (the counter would go "
+                f"above its initial value, {self._initial_value}); release only what you acquired"
             )
         return Semaphore.release(self)
 
