@@ -41,6 +41,10 @@ Bookkeeping and the late-import pitfall
     ``MonkeyPatchWarning``: those copies still block. The cure is to call ``patch_all()`` first
     thing, before other imports.
 
+    coopconc's own modules must keep calling the real functions (the hub sleeps with the real
+    ``time.sleep``; ``coopconc.socket`` resolves names with the real ``getaddrinfo``). Before a
+    module is patched, every coopconc module holding it gets a frozen copy with the originals.
+
     coopconc adds ``unpatch_all()`` and the context manager ``patched(...)`` (not in gevent):
     they put every original back, so a notebook can show patching and undo it.
 
@@ -218,12 +222,36 @@ _SKIP_PACKAGES = {"coopconc", "gevent", "greenlet", "_pytest", "pytest"}
 
 def _patch_module(target: str, source, items) -> None:
     module = __import__(target)
+    _keep_originals_for_coopconc(module)
     patched_now = [
         name
         for name in items
         if hasattr(source, name) and _patch_item(module, name, getattr(source, name))
     ]
     _warn_late_imports(target, patched_now)
+
+
+def _keep_originals_for_coopconc(module: types.ModuleType) -> None:
+    """Give coopconc's own modules a frozen copy of ``module`` before it is patched.
+
+    coopconc's code calls the real functions through the module (the hub's ``time.sleep``,
+    ``coopconc.socket`` calling the stdlib's ``getaddrinfo`` in a thread). After patching,
+    those names would lead back to coopconc itself -- a sleep inside the hub, an endless
+    recursion. So each coopconc module that holds ``module`` gets a copy made now, with the
+    originals in it (recorded like any patch, and put back by ``unpatch_all``).
+    """
+    frozen = None
+    for mod_name, mod in list(sys.modules.items()):
+        if mod is None or mod_name.split(".")[0] != "coopconc" or mod_name == __name__:
+            continue
+        for attr, value in list(vars(mod).items()):
+            if value is module:
+                if frozen is None:
+                    frozen = types.ModuleType(module.__name__, f"{module.__name__}, unpatched")
+                    frozen.__dict__.update(
+                        {k: v for k, v in vars(module).items() if not k.startswith("__")}
+                    )
+                _patch_item(mod, attr, frozen)
 
 
 def patch_socket(dns: bool = True, aggressive: bool = True) -> None:
@@ -269,20 +297,7 @@ def patch_time() -> None:
     """Replace ``time.sleep`` with ``coopconc.sleep``."""
     import coopconc.hub
 
-    _shield_hub_from_patched_time(coopconc.hub)
     _patch_module("time", coopconc.hub, ["sleep"])
-
-
-def _shield_hub_from_patched_time(hub_module) -> None:
-    # The hub looks up ``time.sleep`` when it waits for a timer with no file descriptor to
-    # watch; after patching that would be coopconc.sleep, called inside the hub. Give the
-    # hub module a ``time`` of its own that keeps the real functions.
-    import time
-
-    if getattr(hub_module, "time", None) is time:
-        real_time = types.ModuleType("time", "the real time module, kept for coopconc's hub")
-        real_time.__dict__.update({k: v for k, v in vars(time).items() if not k.startswith("__")})
-        _patch_item(hub_module, "time", real_time)
 
 
 def patch_subprocess() -> None:

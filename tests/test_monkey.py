@@ -57,8 +57,12 @@ def test_patch_time_and_bookkeeping():
     assert monkey.get_original(("no_such_module_xyz", "time"), "sleep") is original
     monkey.patch_time()  # twice is harmless: the saved original stays the real one
     assert monkey.get_original("time", "sleep") is original
+    hub_module = sys.modules["coopconc.hub"]
+    assert hub_module.time is not time  # the hub keeps a frozen copy with the real sleep
+    assert hub_module.time.sleep is original
     monkey.unpatch_all()
     assert time.sleep is original
+    assert hub_module.time is time
     assert not monkey.is_anything_patched()
 
 
@@ -277,7 +281,7 @@ CLIENT = """
     import sys
     if sys.argv[1] == "patch":
         from coopconc import monkey
-        monkey.patch_all(select={select}, dns=False)  # TODO dns: coopconc.socket recursion
+        monkey.patch_all(select={select})
     import json
     import time
     import urllib.request
