@@ -77,25 +77,53 @@ for line in tracer.log():
 # a timer. The greenlet asks the hub to wake it when the file descriptor is ready, and the hub
 # runs somebody else meanwhile.
 #
-# Here `reader-1` and `reader-2` wait for data on two pipes (`coopconc.hub.wait_read`, the
-# cooperative version of `select` on one descriptor), while `worker` does its own work and,
-# now and then, writes to a pipe. Under the virtual clock the times are exact. Look at the
-# times: both readers start waiting at t=0, the worker runs while they wait, and each reader
-# wakes the moment its pipe has data. (The tutorial this section follows used
-# `gevent.select.select` here; `coopconc.select` is not written yet, so this notebook waits on
-# the pipes with `wait_read`, which is what a cooperative `select` does underneath.)
+# `coopconc.select.select` has the standard library's arguments, but blocks only the greenlet
+# that calls it. Below, `gr1` and `gr2` each poll with a 2-second timeout (and no descriptors,
+# as in the tutorial this section follows), and `gr3` gets on with its own work meanwhile.
+# Look at the times (virtual, so exact): all three start at t=0; if `select` blocked the whole
+# thread, `gr2` could not even start polling before t=2, and the whole run would take 4
+# seconds instead of 2.
+
+# %%
+import coopconc
+from coopconc import select
+
+
+def polling(name):
+    print(f"t={coopconc.now():.1f} {name}: started polling")
+    select.select([], [], [], 2)
+    print(f"t={coopconc.now():.1f} {name}: ended polling")
+
+
+def other_work():
+    print(f"t={coopconc.now():.1f} gr3: doing some stuff while the others poll")
+    coopconc.sleep(1)
+    print(f"t={coopconc.now():.1f} gr3: done")
+
+
+with coopconc.virtual_clock():
+    coopconc.joinall(
+        [coopconc.spawn(polling, "gr1"), coopconc.spawn(polling, "gr2"), coopconc.spawn(other_work)]
+    )
+    print(f"t={coopconc.now():.1f} all done")
+
+# %% [markdown]
+# The same with real data. `reader-1` and `reader-2` `select` on the read ends of two pipes,
+# while `worker` does its own work and, now and then, writes to a pipe. Look at the times:
+# both readers start waiting at t=0, the worker runs while they wait, and each reader wakes
+# the moment its pipe has data — not at its 5-second timeout.
 
 # %%
 import os
 
 import coopconc
-from coopconc.hub import wait_read
+from coopconc import select
 
 
 def reader(name, fd):
     print(f"t={coopconc.now():.1f} {name}: waiting for data")
-    wait_read(fd)  # the hub runs other greenlets until fd is readable
-    print(f"t={coopconc.now():.1f} {name}: got {os.read(fd, 100)!r}")
+    readable, _, _ = select.select([fd], [], [], 5)  # the hub runs others meanwhile
+    print(f"t={coopconc.now():.1f} {name}: readable={readable == [fd]}, got {os.read(fd, 100)!r}")
 
 
 def worker(pipes):
@@ -271,12 +299,14 @@ plt.show()
 # %% [markdown]
 # ## How coopconc does it
 #
-# `sleep` is the whole story of a switch. It makes a `Waiter`, arranges for something to wake
-# it (a hub callback for `sleep(0)`, a timer otherwise), then parks the greenlet in
-# `Waiter.get`, which switches to the hub.
+# `sleep` is the whole story of a switch. It arranges for something to wake the greenlet
+# later (a hub callback for `sleep(0)`, a timer otherwise), notes *why* the greenlet waits,
+# and switches to the hub. Every other blocking call does the same through `Waiter.get`, the
+# hub's one waiting path; `Waiter.switch` is the other half, called by the hub to wake it.
 
 # %%
-# NBVAL_IGNORE_OUTPUT -- shows the installed package's source, which changes as coopconc evolves
+# NBVAL_IGNORE_OUTPUT
+# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 import coopconc.hub
@@ -284,7 +314,8 @@ import coopconc.hub
 print(inspect.getsource(coopconc.hub.sleep))
 
 # %%
-# NBVAL_IGNORE_OUTPUT -- shows the installed package's source, which changes as coopconc evolves
+# NBVAL_IGNORE_OUTPUT
+# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Waiter
@@ -295,15 +326,16 @@ print(inspect.getsource(Waiter.switch))
 # %% [markdown]
 # Three things to notice:
 #
-# 1. `sleep(0)` appends `waiter.switch` to the hub's callback queue, *behind* every callback
+# 1. `sleep(0)` appends its wake-up to the hub's callback queue, *behind* every callback
 #    already there (the starts of spawned greenlets, other `sleep(0)`s). That is why `foo` and
 #    `bar` alternate: first in, first out.
-# 2. `Waiter.get` records *why* the greenlet waits (`reason`) on the greenlet itself
-#    (`_cc_waiter`) before switching to the hub. The tracer's `sleep(0)` and `joinall/wait`
-#    labels come from there, and so does the deadlock report of notebook 19.
-# 3. The switch back is an ordinary `greenlet.switch(value)` called by the hub: the value
-#    becomes the return value of `hub.switch()` inside `get`. Nothing preempts a greenlet;
-#    it only ever leaves through this one door.
+# 2. Before switching to the hub, the waiting greenlet records why it waits (`_cc_waiter`:
+#    the `Waiter` with its `reason`, or a marker for `sleep`). The tracer's `sleep(0)` and
+#    `joinall/wait` labels come from there, and so does the deadlock report of notebook 19.
+# 3. The way back is an ordinary greenlet switch made by the hub: the value passed to
+#    `Waiter.switch(value)` comes out as the return value of `get`. Nothing preempts a
+#    greenlet; it only ever leaves by switching to the hub, and comes back when the hub
+#    switches to it.
 
 # %% [markdown]
 # ## Exercises
