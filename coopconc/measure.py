@@ -102,6 +102,8 @@ CPU_WORK = (12_000_000, 2_000_000)  # loop iterations, shared out between the wo
 #: How many times each timing is repeated (full run, quick run); the shortest run is kept.
 #: Quick runs are short, so more of them: one is likely to escape a burst of load elsewhere.
 REPEAT = (5, 9)
+#: Creating a process takes milliseconds: fewer repeats are enough (and keep runs short).
+REPEAT_PROCESS_CREATE = 3
 
 _FORK = multiprocessing.get_context("fork")
 
@@ -255,11 +257,15 @@ def create_cost(
     One row per kind: ``{"measure": "create", "kind", "n", "seconds", "per_unit", "unit"}``.
     """
     kinds = _kinds(kinds, KINDS, "create_cost")
+    default_repeat = repeat is None
     repeat = _repeat(repeat, quick, "create_cost")
     rows = []
     for kind in kinds:
         count = _n_for(kind, n, CREATE_N, quick, "create_cost")
-        best = _best(repeat, _CREATE[kind], count)
+        times = repeat
+        if default_repeat and kind in ("process", "fork"):
+            times = min(repeat, REPEAT_PROCESS_CREATE)
+        best = _best(times, _CREATE[kind], count)
         rows.append(_row("create", kind, count, best, best / count))
     return rows
 
