@@ -328,7 +328,8 @@ with coopconc.virtual_clock():
 # dies.
 
 # %%
-# NBVAL_IGNORE_OUTPUT -- shows the installed package's source, which changes as coopconc evolves
+# NBVAL_IGNORE_OUTPUT
+# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.pool import Pool, _Slots
@@ -338,7 +339,8 @@ print(inspect.getsource(Pool._discard))
 print(inspect.getsource(_Slots.acquire))
 
 # %%
-# NBVAL_IGNORE_OUTPUT -- shows the installed package's source, which changes as coopconc evolves
+# NBVAL_IGNORE_OUTPUT
+# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.pool import IMapUnordered, _WaitList
