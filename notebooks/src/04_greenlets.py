@@ -290,11 +290,15 @@ plt.show()
 #   the data arrives, which the program does not control. The pipe example above is
 #   deterministic only because the same program writes the data, at virtual times it chooses.
 #   Notebook 05 measures this.
-# - **"Only one greenlet runs at any moment" is about this thread.** Each OS thread has its
-#   own hub and its own greenlets; the statement holds per thread, not per process.
-# - **Python 2 in the tutorial this section follows:** `xrange` and `print 'Task', pid` become
-#   `range` and `print(...)`; its asynchronous example timed itself with `time.time()`, which
-#   gives a different number on every run — here the virtual clock gives exact totals.
+# - **Threads are not "truly parallel" in CPython.** The source contrasts greenlets with
+#   `multiprocessing` and `threading`, calling both real parallelism. Processes are; CPython
+#   threads are real OS threads, but the GIL lets only one of them run Python code at a time,
+#   so for Python code they interleave much like greenlets — only with switches the OS picks
+#   instead of the program. Notebook 01 measures it.
+# - **Python 2 and the real clock in the tutorial this section follows:** its asynchronous
+#   example spawned over `xrange(...)` (Python 2; `range` here), and its polling example
+#   stamped times with `time.time()`, which on a busy machine prints different numbers from
+#   run to run. Here the virtual clock gives exact times and totals.
 
 # %% [markdown]
 # ## How coopconc does it

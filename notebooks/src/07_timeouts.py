@@ -22,7 +22,9 @@
 # `Timeout(seconds)` is an exception *and* a timer. `start()` arms it; if the greenlet that
 # started it is still busy when the time is up, the Timeout is raised inside it, wherever it is
 # waiting — here, in `join()`. `cancel()` disarms it; put it in `finally` so it is disarmed
-# whatever happens. Look at the time at which `join` is interrupted.
+# whatever happens. `Timeout` derives from `BaseException`, not `Exception`, so a broad
+# `except Exception:` in the code it interrupts does not swallow it by accident; catch it by
+# name. Look at the time at which `join` is interrupted.
 
 # %%
 import coopconc
@@ -295,8 +297,6 @@ with coopconc.virtual_clock():
 # - **Timeouts and determinism.** Under the virtual clock (and for pure timer waits) a timeout
 #   fires at an exact, repeatable moment. With real I/O, whether the data or the timeout comes
 #   first depends on the network — the same caveat as for greenlets in notebook 04.
-# - **`Timeout` is a `BaseException`**, not an `Exception`, so `except Exception:` does not
-#   swallow it by accident. Catch it by name.
 
 # %% [markdown]
 # ## How coopconc does it
