@@ -7,12 +7,26 @@ with timelines (``coopconc.trace``) and deadlock reports (in ``LoopExit``).
 
 The map of the package (each module opens with an essay on how it works):
 
-    hub        the event loop and the one waiting path everything else uses
-    greenlet   Greenlet, spawn, join, kill, joinall
-    timeout    Timeout, with_timeout
-    signal     signal_handler
-    trace      who ran when: the tracer and its timeline picture
-    bench      ``python -m coopconc.bench``: coopconc against gevent
+    hub          the event loop and the one waiting path everything else uses
+    greenlet     Greenlet, spawn, join, kill, joinall
+    timeout      Timeout, with_timeout
+    signal       signal_handler
+    event        Event, AsyncResult
+    queue        Queue, JoinableQueue, PriorityQueue, LifoQueue, Channel
+    lock         Semaphore, BoundedSemaphore, Lock, RLock
+    local        local: attributes private to each greenlet
+    pool         Group, Pool
+    actor        Actor, Supervisor (coopconc's addition)
+    socket       a cooperative socket, waiting through the hub
+    select       select, poll
+    baseserver   BaseServer; server: StreamServer
+    threadpool   ThreadPool: blocking calls in OS threads, results back in the hub
+    subprocess   Popen and friends, waited on cooperatively
+    monkey       patch_all: make the standard library cooperative (and undo it)
+    trace        who ran when: the tracer and its timeline picture (coopconc's addition)
+    monitor      a watchdog that reports a greenlet hogging the thread (coopconc's addition)
+    measure      ``python -m coopconc.measure``: processes vs threads vs greenlets, measured
+    bench        ``python -m coopconc.bench``: coopconc against gevent
 """
 
 from greenlet import GreenletExit, getcurrent
