@@ -109,13 +109,16 @@ class AbstractLinkable:
             return
         only_while_ready = not self._notify_all
         last = links[-1]
-        called = set()
+        pop = links.pop
+        called = set()  # a callback linked twice is called once
+        remember = called.add
         while links:
             if only_while_ready and not self.ready():
                 return
-            link = links.pop(0)
-            if id(link) not in called:
-                called.add(id(link))
+            link = pop(0)
+            key = id(link)
+            if key not in called:
+                remember(key)
                 try:
                     link(self)
                 except BaseException:

@@ -420,7 +420,7 @@ def test_queue_nowait_matches_a_deque_model(maxsize, ops):
 concurrent_ops = st.lists(
     st.one_of(
         # a producer greenlet putting several items, each put with this timeout
-        st.tuples(st.just("producer"), st.integers(1, 4), st.sampled_from([None, 0.5, 2])),
+        st.tuples(st.just("producer"), st.integers(1, 6), st.sampled_from([None, 0.5, 2])),
         # a consumer greenlet getting several items
         st.tuples(st.just("consumer"), st.integers(1, 4), st.sampled_from([None, 0.5, 2])),
         st.tuples(st.just("sleep"), st.sampled_from([0, 0.25, 0.5, 1])),
