@@ -39,13 +39,15 @@ with coopconc.virtual_clock():
     timeout = Timeout(3)
     timeout.start()
     print("armed:", repr(timeout))
+    waiter = coopconc.spawn(wait)
     try:
-        coopconc.spawn(wait).join()
+        waiter.join()
     except Timeout as exc:
         print(f"t={coopconc.now():.0f}: could not complete, {exc is timeout=}, str(exc)={str(exc)!r}")
     finally:
         timeout.cancel()
     print("after cancel:", repr(timeout))
+    waiter.kill()  # the Timeout interrupted our join, not the greenlet we were waiting for
 
 # %% [markdown]
 # ## As a context manager, with your own exception
