@@ -1078,10 +1078,10 @@ def plot_speedup(rows: list[dict], ax=None):
     counts = sorted({r["workers"] for r in rows})
     cpus = os.cpu_count() or 1
     ax.plot(counts, [min(w, cpus) for w in counts], "k--", label=f"ideal ({cpus} CPUs)")
-    for kind, marker in (("thread", "o"), ("process", "s")):
+    for kind, marker, label in (("thread", "o", "threads"), ("process", "s", "processes")):
         mine = sorted((r["workers"], r["speedup"]) for r in rows if r["kind"] == kind)
         if mine:
-            ax.plot(*zip(*mine), marker=marker, label=f"{kind}s")
+            ax.plot(*zip(*mine), marker=marker, label=label)
     ax.set_xticks(counts)
     ax.set_xlabel("workers sharing the same work")
     ax.set_ylabel("speed-up over 1 worker")

@@ -263,8 +263,8 @@ def test_plots_draw_the_rows():
     ax = measure.plot_costs(rows)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["greenlet", "generator"]
     assert ax.get_yscale() == "log"
-    ax = measure.plot_speedup(cpu_scaling(workers=(1, 2), kinds=["thread"], work=1000, repeat=1))
-    assert [line.get_label() for line in ax.get_lines()][1:] == ["threads"]
+    ax = measure.plot_speedup(cpu_scaling(workers=(1, 2), work=1000, repeat=1))
+    assert [line.get_label() for line in ax.get_lines()][1:] == ["threads", "processes"]
     plt.close("all")
     with pytest.raises(ValueError, match="nothing to draw"):
         measure.plot_costs([])
