@@ -97,7 +97,7 @@ MEMORY_N = {
     "generator": (50_000, 20_000),
 }
 MESSAGE_N = (30_000, 1000)
-CPU_WORK = (12_000_000, 2_000_000)  # loop iterations, shared out between the workers
+CPU_WORK = (8_000_000, 2_000_000)  # loop iterations, shared out between the workers
 
 #: How many times each timing is repeated (full run, quick run); the shortest run is kept.
 #: Quick runs are short, so more of them: one is likely to escape a burst of load elsewhere.
