@@ -15,6 +15,9 @@ notebook at a time):
    00, 01 and 02 has "How coopconc does it" (00 is the map; the primitives of 01 and 02 are
    plain Python -- processes, threads, generators -- not coopconc modules).
 7. Each notebook is built from a source in notebooks/src/ with the same name.
+8. nbval markers are written so that nbval sees them: a comment line holding the marker alone
+   (``# NBVAL_IGNORE_OUTPUT``; the reason goes on the next line). nbval ignores
+   ``# NBVAL_IGNORE_OUTPUT -- because ...``, and the cell is then compared after all.
 """
 
 import importlib.util
@@ -68,6 +71,25 @@ def code_words(source):
         if tok.type == tokenize.NAME:
             words.append(tok.string + ("." if nxt.string == "." else ""))
     return " ".join(words)
+
+
+NBVAL_MARKERS = {
+    "NBVAL_IGNORE_OUTPUT",
+    "NBVAL_RAISES_EXCEPTION",
+    "NBVAL_SKIP",
+    "NBVAL_CHECK_OUTPUT",
+    "PYTEST_VALIDATE_IGNORE_OUTPUT",
+}
+
+
+def markers(source):
+    """The nbval markers of a cell, found the way nbval finds them."""
+    found = set()
+    for line in source.splitlines():
+        line = line.strip()
+        if line.startswith("#") and line.lstrip("#").strip() in NBVAL_MARKERS:
+            found.add(line.lstrip("#").strip())
+    return found
 
 
 def ids(paths):
@@ -128,7 +150,7 @@ def test_there_is_an_exercises_section(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_errors_are_stored_only_in_cells_meant_to_raise(path):
     for i, cell in enumerate(read(path).cells):
-        if cell.cell_type != "code" or "NBVAL_RAISES_EXCEPTION" in cell.source:
+        if cell.cell_type != "code" or "NBVAL_RAISES_EXCEPTION" in markers(cell.source):
             continue
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         assert not errors, f"cell {i} stored {errors[0]['ename']}: {errors[0]['evalue']}"
@@ -179,6 +201,24 @@ def test_errata_or_how_coopconc_does_it(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_notebook_is_built_from_a_source(path):
     assert (NOTEBOOKS_DIR / "src" / (path.stem + ".py")).exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_nbval_markers_are_seen_by_nbval(path):
+    for i, cell in enumerate(read(path).cells):
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            if "NBVAL_" in line and line.strip().startswith("#"):
+                assert markers(line), (
+                    f"cell {i}: nbval does not see the marker in {line.strip()!r}; write the "
+                    "marker alone on its line (the reason on the next line)"
+                )
+
+
+def test_markers_are_found_like_nbval_finds_them():
+    assert markers("# NBVAL_IGNORE_OUTPUT\n# because\nx = 1") == {"NBVAL_IGNORE_OUTPUT"}
+    assert markers("# NBVAL_IGNORE_OUTPUT -- because\nx = 1") == set()
 
 
 def test_code_words_ignore_comments_and_strings():
