@@ -673,6 +673,8 @@ class Pool(Group):
         if greenlet_class is not None:
             self.greenlet_class = greenlet_class
         self._slots = _NoLimit() if size is None else _Slots(size, self, "Pool.spawn")
+        # spawn() may skip the calls to start() and add() when a subclass did not change them
+        self._plain_spawn = type(self).start is Pool.start and type(self).add is Pool.add
 
     def __repr__(self) -> str:
         size = "unbounded" if self.size is None else f"{len(self.greenlets)}/{self.size}"
@@ -691,6 +693,19 @@ class Pool(Group):
     def wait_available(self, timeout=None) -> int:
         """Wait until a slot is free (at most ``timeout``); return how many are free."""
         return self._slots.wait(timeout)
+
+    def spawn(self, *args, **kwargs) -> Greenlet:
+        """``spawn(func, *args, **kwargs)``: wait for a free slot, then start a member greenlet."""
+        greenlet = self.greenlet_class(*args, **kwargs)
+        if self._plain_spawn:  # what start() and add() do, in one call (spawn is the hot path)
+            self._slots.acquire()
+            greenlet.rawlink(self._discard)
+            self.greenlets.add(greenlet)
+            self._empty.flag = False
+            greenlet.start()
+        else:
+            self.start(greenlet)
+        return greenlet
 
     def start(self, greenlet, blocking: bool = True, timeout=None) -> None:
         """Add the not-yet-started ``greenlet`` (waiting for a slot), then start it."""
