@@ -671,3 +671,22 @@ def _fresh_hub():
     hub = getattr(_local, "hub", None)
     if hub is not None:
         hub.destroy()
+
+
+def test_spawn_goes_through_an_overridden_add_and_uses_greenlet_class():
+    added = []
+
+    class Named(coopconc.Greenlet):
+        pass
+
+    class CountingPool(Pool):
+        def add(self, greenlet, blocking=True, timeout=None):
+            added.append(greenlet)
+            Pool.add(self, greenlet, blocking, timeout)
+
+    pool = CountingPool(2, greenlet_class=Named)
+    g = pool.spawn(abs, -1)
+    assert added == [g] and isinstance(g, Named) and g.get() == 1
+    plain = Pool(2, greenlet_class=Named)
+    assert isinstance(plain.spawn(abs, 1), Named)
+    plain.join()
