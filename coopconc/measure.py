@@ -112,7 +112,13 @@ _FORK = multiprocessing.get_context("fork")
 # Checking arguments
 
 
-def _kinds(kinds: Iterable[str] | None, allowed: Iterable[str], caller: str) -> list[str]:
+def _kinds(
+    kinds: Iterable[str] | None,
+    allowed: Iterable[str],
+    caller: str,
+    param: str = "kinds",
+    what: str = "kind",
+) -> list[str]:
     allowed = list(allowed)
     if kinds is None:
         return allowed
@@ -120,11 +126,11 @@ def _kinds(kinds: Iterable[str] | None, allowed: Iterable[str], caller: str) -> 
         kinds = [kinds]
     kinds = list(kinds)
     if not kinds:
-        raise ValueError(f"{caller}(kinds=[]): give at least one of {', '.join(allowed)}")
+        raise ValueError(f"{caller}({param}=[]): give at least one of {', '.join(allowed)}")
     for kind in kinds:
         if kind not in allowed:
             raise ValueError(
-                f"{caller}(kinds=[..., {kind!r}, ...]): unknown kind {kind!r}; "
+                f"{caller}({param}=[..., {kind!r}, ...]): unknown {what} {kind!r}; "
                 f"choose from {', '.join(allowed)}"
             )
     return kinds
@@ -613,6 +619,7 @@ def memory_cost(
 
     ``vm_per_unit`` is the growth of the address space (VmSize): reserved, mostly never touched
     (a thread reserves a whole stack, 8 MiB by default, but uses a few pages of it).
+    In these rows ``per_unit`` is in bytes and ``seconds`` is how long the measurement took.
     """
     kinds = _kinds(kinds, KINDS, "memory_cost")
     rows = []
@@ -847,7 +854,7 @@ def message_cost(
     its own synchronisation). Within one process only a reference moves. One row per channel;
     the row's ``"kind"`` is the channel name and ``"how"`` says what it is.
     """
-    channels = _kinds(channels, CHANNELS, "message_cost")
+    channels = _kinds(channels, CHANNELS, "message_cost", "channels", "channel")
     size = _count(size, "size", "message_cost")
     repeat = _repeat(repeat, quick, "message_cost")
     count = MESSAGE_N[1 if quick else 0] if n is None else _count(n, "n", "message_cost")
@@ -970,7 +977,7 @@ def measure_all(
 
     ``progress(done, total, label)`` is called before each step.
     """
-    names = _kinds(only, MEASURES, "measure_all")
+    names = _kinds(only, MEASURES, "measure_all", "only", "measure")
     steps = []
     for name in names:
         if name == "message":

@@ -161,13 +161,13 @@ def test_spin_adds_up():
         (lambda: create_cost(kinds=["bogus"]), "unknown kind 'bogus'"),
         (lambda: switch_cost(kinds="coroutine"), "unknown kind 'coroutine'"),
         (lambda: create_cost(kinds=[]), "at least one"),
-        (lambda: message_cost(["carrier pigeon"]), "unknown kind 'carrier pigeon'"),
+        (lambda: message_cost(["carrier pigeon"]), "unknown channel 'carrier pigeon'"),
         (lambda: message_cost(size=0), "size=0"),
         (lambda: cpu_scaling(workers=[1, 0]), "workers=0"),
         (lambda: cpu_scaling(workers=[]), "at least one"),
         (lambda: cpu_scaling(kinds=["greenlet"]), "choose from thread, process"),
         (lambda: create_cost(repeat=0), "repeat=0"),
-        (lambda: measure_all(only=["speed"]), "unknown kind 'speed'"),
+        (lambda: measure_all(only=["speed"]), "unknown measure 'speed'"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(call, message):
