@@ -41,7 +41,7 @@ notebooks: venv
 	$(PY) notebooks/build.py $(NB)
 
 html: venv
-	$(PY) notebooks/html.py build/html
+	$(PY) notebooks/export_html.py build/html
 
 # ---- checks ----------------------------------------------------------------
 

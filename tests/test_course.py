@@ -38,7 +38,7 @@ CAN_DO = re.compile(r"after this notebook|you can|you will|be able to|学完|你
 
 
 def load_html_module():
-    spec = importlib.util.spec_from_file_location("course_html", NOTEBOOKS_DIR / "html.py")
+    spec = importlib.util.spec_from_file_location("course_html", NOTEBOOKS_DIR / "export_html.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

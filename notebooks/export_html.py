@@ -1,4 +1,4 @@
-"""Export the executed course to a static web site: ``python notebooks/html.py [build/html]``.
+"""Export the executed course as a static web site: ``python notebooks/export_html.py [out]``.
 
 Every ``notebooks/NN_name.ipynb`` is converted as it is stored (with its outputs; nothing is
 re-executed) by nbconvert's ``HTMLExporter`` into ``<out>/NN_name.html``, and links between
@@ -6,32 +6,17 @@ notebooks (``04_greenlets.ipynb``) are pointed at the exported pages. ``<out>/in
 lists the notebooks in course order (by file name) with the title of each: the first heading
 of its first markdown cell.
 
-    python notebooks/html.py                  # writes build/html/ at the top of the repository
-    python notebooks/html.py /tmp/site        # somewhere else
+    python notebooks/export_html.py                  # writes build/html/ at the top of the repository
+    python notebooks/export_html.py /tmp/site        # somewhere else
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import html
+import pathlib
+import re
 import sys
-
-# This file is named like the standard library's ``html`` module. A script run from this
-# folder (this one, or build.py) has the folder first on sys.path, so ``import html`` -- by
-# us, nbconvert or tornado -- would find this file. Take the folder off sys.path, and if we
-# were imported *as* ``html``, hand the importer the real module instead.
-_FOLDER = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _FOLDER]
-if __name__ == "html":
-    import importlib
-
-    del sys.modules["html"]
-    sys.modules["html"] = importlib.import_module("html")  # the standard library's module
-    # (the rest of this file then runs harmlessly: only definitions, nothing heavy imported)
-
-import argparse  # noqa: E402
-import html  # noqa: E402
-import pathlib  # noqa: E402
-import re  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_OUT = HERE.parent / "build" / "html"
