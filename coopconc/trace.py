@@ -73,19 +73,26 @@ class Tracer:
         self._stopped_at = None
         self._first = None
         self.virtual = False
+        self._origin = 0.0
 
     def start(self) -> Tracer:
         self._hub = get_hub()
-        self._started_at = self._hub.clock.now()
         self.virtual = getattr(self._hub.clock, "virtual", False)
+        # Real-clock times are counted from the start of the trace (monotonic seconds mean
+        # nothing to a reader); virtual times are kept as they are (they start at 0 anyway).
+        self._origin = 0.0 if self.virtual else self._hub.clock.now()
+        self._started_at = self._now()
         self._first = _label(_greenlet.getcurrent(), self._hub)
         self._previous = _greenlet.settrace(self._on_switch)
         return self
 
+    def _now(self) -> float:
+        return self._hub.clock.now() - self._origin
+
     def stop(self) -> None:
         _greenlet.settrace(self._previous)
         self._previous = None
-        self._stopped_at = self._hub.clock.now()
+        self._stopped_at = self._now()
 
     def __enter__(self) -> Tracer:
         return self.start()
@@ -103,9 +110,7 @@ class Tracer:
             reason = "finished"
         else:
             reason = ""
-        self.events.append(
-            (hub.clock.now(), event, _label(origin, hub), _label(target, hub), reason)
-        )
+        self.events.append((self._now(), event, _label(origin, hub), _label(target, hub), reason))
         if self._previous is not None:
             self._previous(event, args)
 
@@ -159,7 +164,7 @@ class Tracer:
                 w_time, w_step, w_reason = waiting.pop(target)
                 segments.append(Segment(target, "wait", w_time, started, w_step, step, w_reason))
             running, since, since_step = target, started, step
-        end = self._stopped_at if self._stopped_at is not None else get_hub().clock.now()
+        end = self._stopped_at if self._stopped_at is not None else self._now()
         if running is not None:
             segments.append(Segment(running, "run", since, end, since_step, step + 1))
         for who, (w_time, w_step, w_reason) in waiting.items():
@@ -206,16 +211,21 @@ def timeline(tracer: Tracer, ax=None, x: str = "time", title: str | None = None)
     else:
         span = max((s.step_end for s in segments), default=1)
     min_width = (span or 1.0) * 0.006
-    for seg in segments:
+    runs: dict[int, list] = {}
+    waits: dict[int, list] = {}
+    for seg in segments:  # one broken_barh call per row and kind: fast for long traces
         start, end = (seg.start, seg.end) if x == "time" else (seg.step_start, seg.step_end)
         y = rows[seg.who]
         if seg.kind == "run":
-            width = max(end - start, min_width)
-            ax.barh(y, width, left=start, height=0.6, color="#1f4e79")
+            runs.setdefault(y, []).append((start, max(end - start, min_width)))
         else:
-            ax.barh(y, end - start, left=start, height=0.35, color="#f4b183", alpha=0.8)
+            waits.setdefault(y, []).append((start, end - start))
             if end - start > span * 0.08:
                 ax.text((start + end) / 2, y, seg.reason, ha="center", va="center", fontsize=8)
+    for y, ranges in waits.items():
+        ax.broken_barh(ranges, (y - 0.175, 0.35), facecolors="#f4b183", alpha=0.8)
+    for y, ranges in runs.items():
+        ax.broken_barh(ranges, (y - 0.3, 0.6), facecolors="#1f4e79")
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names)
     ax.invert_yaxis()

@@ -80,3 +80,12 @@ def test_tracer_restores_the_previous_hook():
         assert seen, "the previous hook kept receiving switches while the tracer ran"
     finally:
         greenlet.settrace(old)
+
+
+def test_real_clock_times_count_from_the_start_of_the_trace():
+    with Tracer() as t:
+        coopconc.sleep(0.01)
+    first, second = t.log()
+    assert first.startswith("t=0.000 ")
+    resumed = float(second.split()[0][2:])
+    assert 0.009 <= resumed < 5.0  # at least the sleep; generous upper bound on a busy machine
