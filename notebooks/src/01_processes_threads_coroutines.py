@@ -305,9 +305,12 @@ print("the kernel lists each under /proc/self/task:", {str(tid) for tid in tids}
 # The global interpreter lock lets only one thread **run Python bytecode** at a time. A thread
 # that sleeps, waits for I/O or runs C code that releases the lock (`time.sleep`, `os.read`,
 # `select`, socket calls, `hashlib` on big buffers, …) lets the others run meanwhile. So four
-# threads that each sleep 0.2 s finish together in about 0.2 s, not 0.8 s:
+# threads that each sleep 0.2 s, or wait 0.2 s for I/O, finish together in about 0.2 s, not
+# 0.8 s:
 
 # %%
+import os
+import select
 import threading
 import time
 
@@ -319,6 +322,20 @@ for t in threads:
     t.join()
 elapsed = time.perf_counter() - t0
 print("4 threads each slept 0.2 s; together they took less than 0.5 s:", elapsed < 0.5)
+
+# The same with I/O: each thread waits up to 0.2 s in select() for data on its own pipe.
+pipes = [os.pipe() for _ in range(4)]
+threads = [threading.Thread(target=select.select, args=([r], [], [], 0.2)) for r, _w in pipes]
+t0 = time.perf_counter()
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+elapsed = time.perf_counter() - t0
+for r, w in pipes:
+    os.close(r)
+    os.close(w)
+print("4 threads each waited 0.2 s in select(); together they took less than 0.5 s:", elapsed < 0.5)
 
 # %% [markdown]
 # Pure-Python CPU work is different. `cpu_scaling` splits the same loop over 1, 2 and 4
