@@ -8,7 +8,7 @@ What it is
     and the rest of the program carries on -- ``get()`` re-raises it for whoever asks.
 
 How it is built on the hub
-    * starting is a hub callback (``_launch``), so spawned greenlets start in spawn order;
+    * starting is a hub callback (``self.switch``), so spawned greenlets start in spawn order;
     * waiting for a greenlet (``join``, ``get``, ``joinall``) is a ``Waiter`` linked to it;
     * when it finishes, its *links* are called from a hub callback, in the order they were
       added: that is how ``join`` and ``joinall`` wake up;
@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections import deque
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from coopconc.hub import Waiter, get_hub
+from coopconc.hub import Waiter, _local, _nothing, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = [
@@ -43,12 +44,13 @@ __all__ = [
     "killall",
 ]
 
-# Where a Greenlet is in its start-up (``_start``): None (not started), _PENDING (a start
-# callback is queued), a Timer (start_later), _STARTED (it has been switched into), or
-# _CANCELLED (killed before it ever ran: it never will).
-_PENDING = "pending start"
+# Where a Greenlet is in its start-up (``_start``): None (not started); the hub callback
+# entry ``[self.switch, ()]`` that will start it (``start``: a list, so that a kill can disarm
+# it); a Timer (``start_later``); _STARTED (it has been switched into); or _CANCELLED
+# (killed before it ever ran: it never will).
 _STARTED = "started"
 _CANCELLED = "killed before start"
+_SUCCESS = (None, None, None)  # ``_exc_info`` of a greenlet that finished without an error
 
 _idents = itertools.count(1)
 _greenlet_dead = greenlet.dead.__get__
@@ -103,8 +105,18 @@ class FailureSpawnedLink(SpawnedLink):
 class Greenlet(greenlet):
     """A cooperative task: ``Greenlet(fn, *args, **kwargs)``, or a subclass overriding ``_run``."""
 
+    # Defaults shared by every instance until it sets its own (fewer stores per spawn).
+    value = None
+    _exc_info = None
+    _notifier = False
+    _start = None
+    _formatted = None
+
     def __init__(self, run=None, *args, **kwargs):
-        hub = get_hub()
+        try:
+            hub = _local.hub
+        except AttributeError:
+            hub = get_hub()
         greenlet.__init__(self, None, hub)
         if run is not None:
             self._run = run
@@ -115,12 +127,7 @@ class Greenlet(greenlet):
             )
         self.args = args
         self.kwargs = kwargs
-        self.value = None
-        self._exc_info = None
         self._links = []
-        self._notifier = False
-        self._start = None
-        self._formatted = None
 
     # -- identity and state -------------------------------------------------------------------
 
@@ -160,7 +167,7 @@ class Greenlet(greenlet):
 
     def ready(self) -> bool:
         """True when it has finished, successfully or not."""
-        return self.dead or self._exc_info is not None
+        return self._exc_info is not None or self.dead
 
     def successful(self) -> bool:
         """True when it finished without an error (being killed counts as success)."""
@@ -209,7 +216,7 @@ class Greenlet(greenlet):
             return f"dead: raised {type(self.exception).__name__}"
         if self._start is None:
             return "not started"
-        if self._start is _PENDING or not _greenlet_started(self):
+        if not _greenlet_started(self):
             return "pending start"
         if self is getcurrent():
             return "running"
@@ -227,26 +234,25 @@ class Greenlet(greenlet):
     def start(self) -> None:
         """Schedule the greenlet to start on the hub's next turn (no-op if already started)."""
         if self._start is None:
-            self._start = _PENDING
-            self.parent._callbacks.append((self._launch, ()))
+            self._start = entry = [self.switch, ()]
+            self.parent._callbacks.append(entry)
 
     def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to start after ``seconds``."""
         if self._start is None:
             timer = self._start = self.parent.timer(seconds)
-            timer.start(self._launch)
-
-    def _launch(self):
-        if self._start is not _CANCELLED and self._start is not _STARTED:
-            self.switch()
+            timer.start(self.switch)
 
     def _cancel_start(self) -> None:
+        """Make sure the greenlet is never started (unless it already has been)."""
         start = self._start
-        if start is None or start is _PENDING:
-            self._start = _CANCELLED
-        elif start is not _STARTED and start is not _CANCELLED:
+        if start is _STARTED or start is _CANCELLED:
+            return
+        if type(start) is list:
+            start[0] = _nothing  # disarm the queued start callback
+        elif start is not None:
             start.stop()  # a start_later timer
-            self._start = _CANCELLED
+        self._start = _CANCELLED
 
     @classmethod
     def spawn(cls, *args, **kwargs) -> Greenlet:
@@ -269,6 +275,13 @@ class Greenlet(greenlet):
     # -- running ------------------------------------------------------------------------------
 
     def run(self):
+        start = self._start
+        if type(start) is list:
+            start[0] = _nothing  # we may have been switched into before the start callback ran
+        elif start is _CANCELLED:
+            return  # killed before it ran: it never runs
+        elif start is not None:
+            start.stop()  # a start_later timer, in case it is still pending
         self._start = _STARTED
         try:
             result = self._run(*self.args, **self.kwargs)
@@ -284,13 +297,13 @@ class Greenlet(greenlet):
         return None
 
     def _free(self):
-        self._formatinfo()
-        self.__dict__.pop("_run", None)
+        # Drop the arguments (they may be big) but keep the function, for the repr.
         self.args = ()
-        self.kwargs = {}
+        if self.kwargs:
+            self.kwargs = {}
 
     def _report_result(self, result):
-        self._exc_info = (None, None, None)
+        self._exc_info = _SUCCESS
         self.value = result
         if self._links and not self._notifier:
             self._notifier = True
@@ -415,7 +428,7 @@ class Greenlet(greenlet):
         if not callable(callback):
             raise TypeError(f"rawlink(callback): expected a callable, got {callback!r}")
         self._links.append(callback)
-        if not self._notifier and self.ready():
+        if not self._notifier and (self._exc_info is not None or self.dead):
             self._notifier = True
             self.parent._callbacks.append((self._notify_links, ()))
 
@@ -433,10 +446,12 @@ class Greenlet(greenlet):
 
     def unlink(self, callback) -> None:
         """Remove a callback added by link or rawlink."""
-        try:
-            self._links.remove(callback)
-        except ValueError:
-            pass
+        links = self._links
+        if links:  # (cheap when it has already fired: joinall unlinks every greenlet)
+            try:
+                links.remove(callback)
+            except ValueError:
+                pass
 
     def unlink_all(self) -> None:
         del self._links[:]
@@ -494,7 +509,8 @@ def _kill(glet, exception, waiter):
 def spawn(function, *args, **kwargs) -> Greenlet:
     """Start ``function(*args, **kwargs)`` in a new greenlet on the hub's next turn."""
     g = Greenlet(function, *args, **kwargs)
-    g.start()
+    g._start = entry = [g.switch, ()]  # what g.start() does, inlined: spawn is a hot path
+    g.parent._callbacks.append(entry)
     return g
 
 
@@ -520,12 +536,17 @@ def spawn_raw(function, *args, **kwargs) -> greenlet:
 
 
 class _WaitIterator:
-    """Yields objects (greenlets, events, ...) in the order they become ready."""
+    """Yields objects (greenlets, events, ...) in the order they become ready.
+
+    Each object is linked to ``_switch``, which queues it in ``_ready`` and, if the consumer
+    is parked waiting for the next one, wakes it (the hub calls links, so the switch comes
+    from the hub, as a Waiter's would).
+    """
 
     def __init__(self, objects, hub, timeout, count):
         self._hub = hub
         self._objects = objects
-        self._ready = []
+        self._ready = deque()
         self._waiter = Waiter(hub)
         self._timeout = timeout
         self._timer = None
@@ -534,17 +555,19 @@ class _WaitIterator:
 
     def _switch(self, obj):
         self._ready.append(obj)
-        waiter = self._waiter
-        if not waiter.fired:
-            waiter.switch(None)
+        g = self._waiter.greenlet
+        if g is not None:  # the consumer waits for this: wake it
+            g.switch()
 
     def _begin(self):
         self._begun = True
+        switch = self._switch
         for obj in self._objects:
-            obj.rawlink(self._switch)
+            obj.rawlink(switch)
         if self._timeout is not None:
             self._timer = self._hub.timer(self._timeout, priority=-1)
-            self._timer.start(self._switch, self)
+            self._timer.start(switch, self)
+        self._pending = _Pending(self._objects)
 
     def __iter__(self):
         return self
@@ -556,11 +579,11 @@ class _WaitIterator:
             self._cleanup()
             raise StopIteration
         self._count -= 1
+        ready = self._ready
         try:
-            if not self._ready:
-                self._waiter.get("joinall/wait", _Pending(self._objects))
-                self._waiter.clear()
-            item = self._ready.pop(0)
+            if not ready:
+                self._waiter.get("joinall/wait", self._pending)
+            item = ready.popleft()
         except BaseException:
             self._cleanup()
             raise

@@ -49,6 +49,8 @@ import time
 import traceback
 from _thread import _local as _thread_local
 from collections import deque
+from heapq import heappop as _heappop
+from heapq import heappush as _heappush
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -78,6 +80,8 @@ WRITE = selectors.EVENT_WRITE
 SWITCH_INTERVAL = 0.005
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+_switch = greenlet.switch  # greenlet.switch(g, value): the plain C switch, no Python wrapper
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,25 +161,25 @@ class Timer:
         self.callback = callback
         self.args = args
         hub = self.hub
-        entry = [hub.clock.now() + self.seconds, next(hub._seq), self]
-        self._entry = entry
-        heapq.heappush(hub._timers, entry)
+        self._entry = entry = [hub.clock.now() + self.seconds, next(hub._seq), self]
+        _heappush(hub._timers, entry)
         if self.ref:
             hub._timer_refs += 1
 
     def stop(self) -> None:
         entry = self._entry
-        if entry is not None:
-            entry[2] = None  # the heap entry stays, dead; the hub skips it
-            self._entry = None
-            hub = self.hub
-            if self.ref:
-                hub._timer_refs -= 1
-            hub._dead_timers += 1
-            if hub._dead_timers > 1024 and hub._dead_timers * 2 > len(hub._timers):
-                hub._compact_timers()
+        if entry is None:
+            return  # never started, already stopped, or fired (the hub cleared it)
+        entry[2] = None  # the heap entry stays, dead; the hub skips it
+        self._entry = None
         self.callback = None
         self.args = ()
+        hub = self.hub
+        if self.ref:
+            hub._timer_refs -= 1
+        hub._dead_timers += 1
+        if hub._dead_timers > 1024 and hub._dead_timers * 2 > len(hub._timers):
+            hub._compact_timers()
 
     cancel = close = stop
 
@@ -229,7 +233,7 @@ class Waiter:
         self.obj = obj
         cur._cc_waiter = self
         try:
-            return hub.switch()
+            return _switch(hub)
         finally:
             cur._cc_waiter = None
             self.greenlet = None
@@ -487,7 +491,7 @@ class Hub(greenlet):
 
             # 2. how long may we wait for I/O?
             while timers and timers[0][2] is None:
-                heapq.heappop(timers)
+                _heappop(timers)
                 self._dead_timers -= 1
             if callbacks or self._idlers:
                 timeout = 0.0
@@ -538,13 +542,16 @@ class Hub(greenlet):
         timers = self._timers
         due = []
         while timers and timers[0][0] <= now:
-            entry = heapq.heappop(timers)
+            entry = _heappop(timers)
             if entry[2] is None:
                 self._dead_timers -= 1
             else:
                 due.append(entry)
         if len(due) > 1:
-            due.sort(key=lambda e: -e[2].priority)  # stable: deadline order within a priority
+            for entry in due:
+                if entry[2].priority:  # mixed priorities (a Timeout is -1): higher ones first
+                    due.sort(key=_minus_priority)  # stable: deadline order within a priority
+                    break
         for entry in due:
             t = entry[2]
             if t is None:  # stopped by an earlier timer of this turn
@@ -685,6 +692,32 @@ class Hub(greenlet):
 
 _TIMED_OUT = object()
 
+
+def _minus_priority(entry):
+    return -entry[2].priority
+
+
+def _nothing(*args) -> None:
+    """A disarmed callback: what a wake-up that must no longer happen is replaced with."""
+
+
+class _Parked:
+    """What a greenlet parked by ``sleep`` shows as its wait (``sleep`` needs no Waiter)."""
+
+    __slots__ = ("reason",)
+    obj = None
+    greenlet = None
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"<parked in {self.reason}>"
+
+
+_SLEEP0 = _Parked("sleep(0)")
+_SLEEP = _Parked("sleep")
+
 # ---------------------------------------------------------------------------------------------
 # Module-level helpers (gevent's names)
 
@@ -712,17 +745,38 @@ def now() -> float:
 def sleep(seconds: float = 0, ref: bool = True) -> None:
     """Give way to other greenlets: ``sleep(0)`` lets every ready greenlet run once first;
     ``sleep(seconds)`` returns after at least ``seconds``."""
-    hub = get_hub()
-    waiter = Waiter(hub)
+    # The hottest wait of all, so it parks the greenlet itself instead of making a Waiter: the
+    # wake-up (a queued callback, or a timer) is disarmed if the sleep ends any other way (a
+    # kill, a Timeout), which is the one thing a Waiter would have done for it.
+    try:
+        hub = _local.hub
+    except AttributeError:
+        hub = get_hub()
+    cur = getcurrent()
+    if cur is hub:
+        raise BlockingSwitchOutError(
+            f"sleep({seconds!r}): cannot sleep inside the hub (in a callback or link); "
+            "spawn a greenlet to do the waiting instead"
+        )
     if seconds <= 0:
-        hub._callbacks.append((waiter.switch, (None,)))
-        waiter.get("sleep(0)")
+        wakeup = [cur.switch, ()]  # a list, not a tuple, so that it can be disarmed
+        hub._callbacks.append(wakeup)
+        cur._cc_waiter = _SLEEP0
+        try:
+            _switch(hub)
+        except BaseException:
+            wakeup[0] = _nothing
+            raise
+        finally:
+            cur._cc_waiter = None
     else:
         timer = Timer(hub, seconds, ref)
-        timer.start(waiter.switch, None)
+        timer.start(cur.switch)
+        cur._cc_waiter = _SLEEP
         try:
-            waiter.get("sleep")
+            _switch(hub)
         finally:
+            cur._cc_waiter = None
             timer.stop()
 
 
