@@ -1036,7 +1036,9 @@ def format_table(rows: list[dict]) -> str:
     for r in rows:
         line = f"{r['kind']:<15} {r['n']:>8} {_human(r['per_unit'], r['unit']):>10}"
         if measure == "memory":
-            line += f"  {r['counted']}; RSS sum {_human(r['rss_per_unit'], 'bytes')}"
+            line += f"  {r['counted']}"
+            if r["kind"] in ("process", "fork"):
+                line += f"; RSS added up: {_human(r['rss_per_unit'], 'bytes')}"
         elif extra:
             line += f"  {r[extra]}"
         lines.append(line)
