@@ -145,7 +145,7 @@ claim("generator.send is cheaper than greenlet.switch", cost["generator"] < cost
 # - for threads, greenlets and generators: the growth of **VmRSS** (resident set: pages really
 #   in RAM) from `/proc/self/status`;
 # - for processes: the parent's growth plus each child's memory. Adding up each child's VmRSS
-#   (`RSS sum` in the table) over-counts: right after `fork` a child shares almost all its
+#   (`RSS added up` in the table) over-counts: right after `fork` a child shares almost all its
 #   pages with the parent (copy-on-write), and RSS counts a shared page in full in every
 #   process. **PSS** (proportional set size, `/proc/<pid>/smaps_rollup`) divides each shared
 #   page among its sharers — it is what the family of processes really costs the machine.
