@@ -28,7 +28,8 @@ from collections import deque
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from coopconc.hub import Waiter, _local, _nothing, get_hub
+from coopconc.exceptions import BlockingSwitchOutError
+from coopconc.hub import Waiter, _local, _nothing, _switch, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = [
@@ -286,11 +287,20 @@ class Greenlet(greenlet):
         try:
             result = self._run(*self.args, **self.kwargs)
         except:  # noqa: E722 -- everything a greenlet raises is kept, as in gevent
-            self._report_error(sys.exc_info())
+            try:
+                self._report_error(sys.exc_info())
+            finally:
+                self._free()
         else:
-            self._report_result(result)
-        finally:
-            self._free()
+            # _report_result and _free, inlined: this is the path every greenlet takes
+            self._exc_info = _SUCCESS
+            self.value = result
+            self.args = ()
+            if self.kwargs:
+                self.kwargs = {}
+            if self._links and not self._notifier:
+                self._notifier = True
+                self.parent._callbacks.append((self._notify_links, ()))
 
     def _run(self):
         """Override in a subclass to give the greenlet its work."""
@@ -428,7 +438,9 @@ class Greenlet(greenlet):
         if not callable(callback):
             raise TypeError(f"rawlink(callback): expected a callable, got {callback!r}")
         self._links.append(callback)
-        if not self._notifier and (self._exc_info is not None or self.dead):
+        if not self._notifier and (
+            self._exc_info is not None or self._start is _CANCELLED or _greenlet_dead(self)
+        ):  # (self.ready(), spelled out: joinall links every greenlet)
             self._notifier = True
             self.parent._callbacks.append((self._notify_links, ()))
 
@@ -462,13 +474,12 @@ class Greenlet(greenlet):
 
     def _notify_links(self):
         links = self._links
-        hub = self.parent
         while links:
             link = links.pop(0)
             try:
                 link(self)
             except BaseException:
-                hub.handle_error((link, self), *sys.exc_info())
+                self.parent.handle_error((link, self), *sys.exc_info())
         self._notifier = False
 
     def __enter__(self):
@@ -539,23 +550,31 @@ class _WaitIterator:
     """Yields objects (greenlets, events, ...) in the order they become ready.
 
     Each object is linked to ``_switch``, which queues it in ``_ready`` and, if the consumer
-    is parked waiting for the next one, wakes it (the hub calls links, so the switch comes
-    from the hub, as a Waiter's would).
+    is parked waiting for the next one, switches back into it (links are called by the hub,
+    so this is the hub waking a waiter). The iterator is its own Waiter: ``__next__`` parks
+    the consumer the way ``Waiter.get`` does, with ``reason`` and ``obj`` for the deadlock
+    report and the tracer, but without a Waiter object per item (joinall is a hot path).
     """
+
+    reason = "joinall/wait"
 
     def __init__(self, objects, hub, timeout, count):
         self._hub = hub
         self._objects = objects
         self._ready = deque()
-        self._waiter = Waiter(hub)
+        self.greenlet = None  # the consumer, while it is parked in __next__
         self._timeout = timeout
         self._timer = None
         self._begun = False
         self._count = len(objects) if count is None else min(count, len(objects))
 
+    @property
+    def obj(self):
+        return _Pending(self._objects)
+
     def _switch(self, obj):
         self._ready.append(obj)
-        g = self._waiter.greenlet
+        g = self.greenlet
         if g is not None:  # the consumer waits for this: wake it
             g.switch()
 
@@ -567,7 +586,6 @@ class _WaitIterator:
         if self._timeout is not None:
             self._timer = self._hub.timer(self._timeout, priority=-1)
             self._timer.start(switch, self)
-        self._pending = _Pending(self._objects)
 
     def __iter__(self):
         return self
@@ -580,13 +598,25 @@ class _WaitIterator:
             raise StopIteration
         self._count -= 1
         ready = self._ready
-        try:
-            if not ready:
-                self._waiter.get("joinall/wait", self._pending)
-            item = ready.popleft()
-        except BaseException:
-            self._cleanup()
-            raise
+        if not ready:
+            cur = getcurrent()
+            hub = self._hub
+            if cur is hub:
+                raise BlockingSwitchOutError(
+                    "joinall/wait: cannot wait inside the hub (a callback or link tried to "
+                    "block); spawn a greenlet to do the waiting instead"
+                )
+            self.greenlet = cur
+            cur._cc_waiter = self
+            try:
+                _switch(hub)
+            except BaseException:
+                self._cleanup()
+                raise
+            finally:
+                cur._cc_waiter = None
+                self.greenlet = None
+        item = ready.popleft()
         if item is self:
             self._cleanup()
             raise StopIteration
