@@ -626,11 +626,24 @@ class Hub(greenlet):
         if not issubclass(type_, self.NOT_ERROR):
             self.print_exception(context, type_, value, tb)
         if context is None or issubclass(type_, self.SYSTEM_ERROR):
-            current = getcurrent()
-            if current is self:
-                self.parent.throw(value)
-            else:
-                self.run_callback(self.parent.throw, value)
+            self.handle_system_error(type_, value, tb)
+
+    def handle_system_error(self, type_, value, tb=None) -> None:
+        """Raise a system error (SystemExit, KeyboardInterrupt...) in the main greenlet, now.
+
+        Called from another greenlet, that greenlet is put back in line to carry on once the
+        main greenlet lets the hub run again (as gevent does).
+        """
+        current = getcurrent()
+        if current is self or current is self.parent:
+            self.parent.throw(type_, value, tb)
+            return
+        resume = [current.switch, ()]
+        self._callbacks.append(resume)
+        try:
+            self.parent.throw(type_, value, tb)
+        finally:
+            resume[0] = _nothing  # we are running again already: do not switch in twice
 
     def print_exception(self, context, type_, value, tb) -> None:
         stream = self.exception_stream or sys.stderr

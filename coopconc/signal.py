@@ -4,7 +4,8 @@ What it is
     A Python signal handler may run at any bytecode, in whatever greenlet happens to be
     running -- a bad place to do real work. ``signal_handler`` installs a tiny handler that
     only asks the hub (through its wake-up pipe, so a hub asleep in ``select`` wakes too) to
-    call your function, in a greenlet of its own, on its next turn.
+    call your function, in a new Greenlet, on its next turn. Like gevent, an exception that
+    escapes your handler is raised in the main greenlet (nobody else waits for a handler).
 
 Taught in notebook 06 (program shutdown on SIGQUIT).
 """
@@ -37,17 +38,22 @@ class signal_handler:  # noqa: N801 -- gevent's name
         self._previous = _signal.signal(signalnum, self._on_signal)
 
     def _on_signal(self, signum, frame):
-        self.hub.run_callback_threadsafe(self._spawn)
+        # Runs in whatever greenlet Python chose: only ask the hub (and wake it) to start us.
+        self.hub.run_callback_threadsafe(self._start)
 
-    def _spawn(self):
-        from coopconc.greenlet import spawn_raw  # noqa: PLC0415
+    def _start(self):
+        from coopconc.greenlet import Greenlet  # noqa: PLC0415 (greenlet imports the hub too)
 
-        spawn_raw(self._handle)
+        try:
+            Greenlet(self._handle).switch()  # from the hub, at once (as gevent does)
+        except BaseException:
+            self.hub.handle_error(None, *sys.exc_info())
 
     def _handle(self):
         try:
             self.handler(*self.args, **self.kwargs)
         except BaseException:
+            # No greenlet waits for a signal handler: its error goes to the main greenlet.
             self.hub.handle_error(None, *sys.exc_info())
 
     def cancel(self) -> None:
