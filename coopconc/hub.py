@@ -784,13 +784,18 @@ def sleep(seconds: float = 0, ref: bool = True) -> None:
             cur._cc_waiter = None
     else:
         timer = Timer(hub, seconds, ref)
-        timer.start(cur.switch)
+        timer.callback = cur.switch  # timer.start(cur.switch), spelled out
+        timer._entry = entry = [hub.clock.now() + seconds, next(hub._seq), timer]
+        _heappush(hub._timers, entry)
+        if ref:
+            hub._timer_refs += 1
         cur._cc_waiter = _SLEEP
         try:
             _switch(hub)
         finally:
             cur._cc_waiter = None
-            timer.stop()
+            if timer._entry is not None:  # woken some other way (a kill, a Timeout)
+                timer.stop()
 
 
 def idle(priority: int = 0) -> None:
