@@ -8,14 +8,18 @@ What it is
     and the rest of the program carries on -- ``get()`` re-raises it for whoever asks.
 
 How it is built on the hub
-    * starting is a hub callback (``self.switch``), so spawned greenlets start in spawn order;
-    * waiting for a greenlet (``join``, ``get``, ``joinall``) is a ``Waiter`` linked to it;
+    * starting is a hub callback that switches into it (``start`` queues ``[self.switch, ()]``;
+      a kill before it runs disarms that entry), so spawned greenlets start in spawn order;
+    * waiting for a greenlet (``join``, ``get``) is a ``Waiter`` linked to it; ``joinall``,
+      ``wait`` and ``iwait`` link one iterator to all of them and wake once per finished one;
     * when it finishes, its *links* are called from a hub callback, in the order they were
       added: that is how ``join`` and ``joinall`` wake up;
-    * ``kill`` asks the hub to throw ``GreenletExit`` into it, then waits for it to finish.
+    * ``kill`` asks the hub to throw ``GreenletExit`` into it, then waits for it to finish
+      (``coopconc.kill``, like ``gevent.kill``, does not wait).
 
     Its states, the ones notebook 06 shows: not started -> pending start -> running / blocked
-    -> dead (returned a value, raised, or was killed). ``repr`` says which.
+    -> dead (returned a value, raised, or was killed). ``repr`` says which. After it dies its
+    arguments are dropped (they may be big); its function is kept, for the repr.
 
 Taught in notebooks 04 (greenlets) and 06 (spawning and state).
 """

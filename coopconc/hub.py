@@ -27,6 +27,12 @@ The one waiting path
     Because every wait passes here, the deadlock report, the tracer (``coopconc.trace``) and the
     virtual clock work for every primitive without any code of their own.
 
+    Two waits are so frequent that they take the same steps without a Waiter object: ``sleep``
+    (below) and ``joinall``'s iterator (in ``coopconc.greenlet``). They still mark the greenlet
+    with its reason (``greenlet._cc_waiter``) and switch to the hub with the plain C switch, and
+    they disarm their wake-up (a queued callback or a timer) if the wait ends another way -- a
+    kill or a Timeout -- which is the one other thing a Waiter does for its user.
+
 Clocks
     The hub is the only module that reads the time. With the real clock (the default) it sleeps
     in ``select``. With the virtual clock (``coopconc.virtual_clock()``), when every greenlet is

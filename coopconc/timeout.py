@@ -4,7 +4,9 @@ What it is
     ``Timeout(seconds)`` is both an exception and a timer. Started, it arms a timer in the hub;
     if the greenlet that started it is still inside the guarded block when the timer fires, the
     hub throws the Timeout (or the exception you gave) into that greenlet, wherever it is
-    waiting. Cancelled in time -- at the end of a ``with`` block -- nothing happens.
+    waiting. Cancelled in time -- at the end of a ``with`` block -- nothing happens. As in
+    gevent, the end of a ``with`` block *closes* the Timeout (it cannot be started again);
+    ``cancel()`` leaves it ready for another ``start()``.
 
 How it is built on the hub
     A Timeout is one ``hub.timer(seconds, priority=-1)`` whose callback is
