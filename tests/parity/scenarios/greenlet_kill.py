@@ -97,7 +97,7 @@ def stubborn(log):
             gevent.sleep(0.5)
         except GreenletExit:
             log.append("ignored a kill")
-            gevent.sleep(0.02)
+            gevent.sleep(0.1)  # much longer than the kill timeout below
             log.append("gave up")
             return "survived"
 
