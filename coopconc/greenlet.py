@@ -690,15 +690,15 @@ def joinall(greenlets, timeout=None, raise_error: bool = False, count=None):
     return done
 
 
-def kill(greenlet_, exception=GreenletExit) -> None:
-    """Kill one greenlet (a Greenlet or a raw greenlet) without waiting for it to die.
+def kill(greenlet_, exception=GreenletExit, block: bool = False, timeout=None) -> None:
+    """Kill one greenlet (a Greenlet or a raw greenlet); by default without waiting for it.
 
-    The exception is raised in it on the hub's next turn; use ``Greenlet.kill`` (which blocks
-    by default) to wait until it is dead.
+    As in gevent, the exception is raised in it on the hub's next turn and ``kill`` returns at
+    once. ``block=True`` (a coopconc extra, for Greenlets) waits like ``Greenlet.kill``.
     """
     if not greenlet_.dead:
         if hasattr(greenlet_, "kill"):
-            greenlet_.kill(exception=exception, block=False)
+            greenlet_.kill(exception=exception, block=block, timeout=timeout)
         else:
             get_hub().run_callback(greenlet_.throw, exception)
 

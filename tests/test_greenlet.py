@@ -224,6 +224,10 @@ def test_module_kill_does_not_block():
         assert not g.dead
         g.join()
         assert g.dead and isinstance(g.value, GreenletExit)
+        h = coopconc.spawn(naps, 10)
+        sleep(0)
+        coopconc.kill(h, block=True)  # coopconc's extra: wait like Greenlet.kill
+        assert h.dead
 
 
 def test_killall_kills_started_and_unstarted_ones():
