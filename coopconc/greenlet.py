@@ -110,12 +110,20 @@ class FailureSpawnedLink(SpawnedLink):
 class Greenlet(greenlet):
     """A cooperative task: ``Greenlet(fn, *args, **kwargs)``, or a subclass overriding ``_run``."""
 
-    # Defaults shared by every instance until it sets its own (fewer stores per spawn).
-    value = None
-    _exc_info = None
-    _notifier = False
-    _start = None
-    _formatted = None
+    # Slots, not the instance dict, for the state every greenlet has: cheaper to create (the
+    # dict would be resized twice per greenlet) and to read. ``_run`` stays in the dict: a
+    # subclass overrides it as a method. ``_cc_waiter`` is the hub's wait marker.
+    __slots__ = (
+        "args",
+        "kwargs",
+        "value",
+        "_links",
+        "_start",
+        "_exc_info",
+        "_notifier",
+        "_formatted",
+        "_cc_waiter",
+    )
 
     def __init__(self, run=None, *args, **kwargs):
         try:
@@ -132,7 +140,12 @@ class Greenlet(greenlet):
             )
         self.args = args
         self.kwargs = kwargs
+        self.value = None
         self._links = []
+        self._start = None
+        self._exc_info = None
+        self._notifier = False
+        self._formatted = None
 
     # -- identity and state -------------------------------------------------------------------
 
