@@ -12,7 +12,7 @@ The strategy
 
     1. run the *callbacks* that are ready, first in, first out (``spawn`` and ``sleep(0)``
        put theirs here);
-    2. wait for I/O on the registered file descriptors (``selectors``, epoll on Linux), but no
+    2. wait for I/O on the registered file descriptors (epoll on Linux), but no
        longer than the next timer allows, then fire the *timers* that are due (a heap, the
        earliest first);
     3. wake the greenlets whose file descriptors are ready.
@@ -49,6 +49,7 @@ import gc
 import heapq
 import itertools
 import os
+import select as _select
 import selectors
 import sys
 import time
@@ -316,6 +317,63 @@ def _name_of(g) -> str:
 # The hub
 
 
+class _Poller:
+    """The kernel's readiness API, as small as the hub needs: epoll where there is one.
+
+    ``register``/``modify``/``unregister`` an fd with a mask of READ and WRITE, and ``poll``
+    returns ``[(fd, mask), ...]``. On Linux this is ``select.epoll`` used directly (the
+    ``selectors`` layer costs a Python object per call); elsewhere ``selectors`` does the work.
+    """
+
+    def __init__(self):
+        epoll = getattr(_select, "epoll", None)
+        self._epoll = epoll() if epoll is not None else None
+        self._selector = None if epoll is not None else selectors.DefaultSelector()
+
+    def register(self, fd: int, mask: int) -> None:
+        if self._epoll is not None:
+            self._epoll.register(fd, _EPOLL_MASKS[mask])
+        else:
+            self._selector.register(fd, mask)
+
+    def modify(self, fd: int, mask: int) -> None:
+        if self._epoll is not None:
+            self._epoll.modify(fd, _EPOLL_MASKS[mask])
+        else:
+            self._selector.modify(fd, mask)
+
+    def unregister(self, fd: int) -> None:
+        with contextlib.suppress(KeyError, ValueError, OSError):  # already closed: fine
+            if self._epoll is not None:
+                self._epoll.unregister(fd)
+            else:
+                self._selector.unregister(fd)
+
+    def poll(self, timeout):
+        if self._epoll is not None:
+            events = self._epoll.poll(-1 if timeout is None else timeout)
+            return [(fd, _from_epoll(ev)) for fd, ev in events]
+        return [(key.fd, mask) for key, mask in self._selector.select(timeout)]
+
+    def close(self) -> None:
+        if self._epoll is not None:
+            self._epoll.close()
+        else:
+            self._selector.close()
+
+
+_EPOLL_MASKS = {READ: _select.EPOLLIN, WRITE: _select.EPOLLOUT} if hasattr(_select, "epoll") else {}
+if _EPOLL_MASKS:
+    _EPOLL_MASKS[READ | WRITE] = _select.EPOLLIN | _select.EPOLLOUT
+    _EPOLL_READ = _select.EPOLLIN | _select.EPOLLERR | _select.EPOLLHUP
+    _EPOLL_WRITE = _select.EPOLLOUT | _select.EPOLLERR | _select.EPOLLHUP
+
+
+def _from_epoll(ev: int) -> int:
+    """epoll's event bits as READ/WRITE: an error or hang-up wakes both kinds of waiter."""
+    return (READ if ev & _EPOLL_READ else 0) | (WRITE if ev & _EPOLL_WRITE else 0)
+
+
 class Hub(greenlet):
     """The event loop of one OS thread (see the module's opening text)."""
 
@@ -334,6 +392,7 @@ class Hub(greenlet):
         self._dead_timers = 0
         self._selector = None  # created when the first file descriptor is waited on
         self._io: dict[int, list] = {}  # fd -> [read Waiter or None, write Waiter or None]
+        self._registered: dict[int, int] = {}  # fd -> the mask the kernel watches it for
         self._idlers: list = []
         self._refs = 0  # outside holders keeping the loop alive (thread pool jobs)
         self._wakeup = None  # (read_fd, write_fd) self-pipe for other threads and signals
@@ -403,7 +462,14 @@ class Hub(greenlet):
         waiter = Waiter(self)
         for slot in slots:
             watchers[slot] = waiter
-        self._update_fd(fd, watchers)
+        try:
+            self._update_fd(fd, watchers)
+        except BaseException:  # e.g. a closed fd (EBADF) or a regular file (EPERM)
+            for slot in slots:
+                watchers[slot] = None
+            if watchers == [None, None]:
+                self._io.pop(fd, None)
+            raise
         timer = None
         if timeout is not None:
             timer = Timer(self, timeout)
@@ -426,26 +492,35 @@ class Hub(greenlet):
         return result
 
     def _update_fd(self, fd: int, watchers: list) -> None:
+        """Tell the kernel what ``fd`` is now waited for (a system call only if it changed)."""
         mask = (READ if watchers[0] is not None else 0) | (WRITE if watchers[1] is not None else 0)
-        sel = self._selector
-        if sel is None:
-            sel = self._selector = selectors.DefaultSelector()
-        registered = fd in sel.get_map() if mask else True
+        poller = self._selector
+        if poller is None:
+            poller = self._selector = _Poller()
+        registered = self._registered.get(fd, 0)
+        if mask == registered:
+            return
         if not mask:
             del self._io[fd]
-            with contextlib.suppress(KeyError, ValueError, OSError):
-                sel.unregister(fd)
-        elif registered:
-            sel.modify(fd, mask, watchers)
+            del self._registered[fd]
+            poller.unregister(fd)
+            return
+        if registered:
+            try:
+                poller.modify(fd, mask)
+            except OSError:  # the fd was closed and its number reused: start afresh
+                poller.unregister(fd)
+                poller.register(fd, mask)
         else:
-            sel.register(fd, mask, watchers)
+            poller.register(fd, mask)
+        self._registered[fd] = mask
 
     def cancel_wait(self, fd: int, exc: BaseException) -> None:
         """Wake every greenlet waiting on ``fd`` with ``exc`` (called before closing it)."""
         watchers = self._io.pop(fd, None)
         if watchers is None:
             return
-        with contextlib.suppress(KeyError, ValueError, OSError):
+        if self._registered.pop(fd, None):
             self._selector.unregister(fd)
         for waiter in watchers:
             if waiter is not None:
@@ -458,8 +533,8 @@ class Hub(greenlet):
             os.set_blocking(w, False)
             self._wakeup = (r, w)
             if self._selector is None:
-                self._selector = selectors.DefaultSelector()
-            self._selector.register(r, READ, None)
+                self._selector = _Poller()
+            self._selector.register(r, READ)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -531,15 +606,15 @@ class Hub(greenlet):
         has_fds = sel is not None and (self._io or self._wakeup is not None)
         if clock.virtual:
             events = (
-                sel.select(clock.io_wait if (timeout or timeout is None) else 0) if has_fds else []
+                sel.poll(clock.io_wait if (timeout or timeout is None) else 0) if has_fds else []
             )
             if timeout is None and not events and has_fds:
-                events = sel.select(None)  # only real I/O can wake us
+                events = sel.poll(None)  # only real I/O can wake us
             if not events and timeout and self._timers:
                 clock.advance_to(self._timers[0][0])
             return events
         if has_fds:
-            return sel.select(timeout)
+            return sel.poll(timeout)
         if timeout:
             time.sleep(timeout)
         return ()
@@ -577,8 +652,7 @@ class Hub(greenlet):
 
     def _dispatch_io(self, events) -> None:
         io = self._io
-        for key, mask in events:
-            fd = key.fd
+        for fd, mask in events:
             if self._wakeup is not None and fd == self._wakeup[0]:
                 with contextlib.suppress(BlockingIOError):
                     while os.read(fd, 4096):
@@ -701,6 +775,7 @@ class Hub(greenlet):
         self._callbacks.clear()
         self._timers.clear()
         self._io.clear()
+        self._registered.clear()
 
     def __repr__(self) -> str:
         return (

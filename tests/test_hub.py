@@ -410,3 +410,37 @@ def _try_switch(hub):
     except BlockingSwitchOutError as e:
         return str(e)
     return None
+
+
+def test_waiting_on_a_closed_fd_raises_and_leaves_nothing_registered():
+    import os
+
+    from coopconc.hub import get_hub, wait_read
+
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    with pytest.raises(OSError):
+        wait_read(r, timeout=1)
+    hub = get_hub()
+    assert r not in hub._io and r not in hub._registered
+
+
+def test_a_reused_fd_number_is_watched_afresh():
+    import os
+
+    import coopconc
+    from coopconc.hub import get_hub, wait_read
+
+    r, w = os.pipe()
+    os.write(w, b"x")
+    wait_read(r, timeout=1)
+    os.close(r)
+    os.close(w)
+    r2, w2 = os.pipe()  # very likely the same numbers
+    coopconc.spawn_later(0.01, os.write, w2, b"y")
+    wait_read(r2, timeout=5)
+    assert os.read(r2, 1) == b"y"
+    os.close(r2)
+    os.close(w2)
+    assert not get_hub()._registered
