@@ -104,27 +104,26 @@ class AbstractLinkable:
 
     def _notify_list(self, links: list) -> None:
         # Call the links that are there now, in order; links added while we run (a woken
-        # greenlet that waits again) belong to the next round.
+        # greenlet that waits again) belong to the next round. The batch is taken out in one
+        # go (popping links one by one from the front would cost O(n) each).
         if not links:
             return
+        batch = links[:]
+        del links[:]
         only_while_ready = not self._notify_all
-        last = links[-1]
-        pop = links.pop
         called = set()  # a callback linked twice is called once
-        remember = called.add
-        while links:
+        for i, link in enumerate(batch):
             if only_while_ready and not self.ready():
+                links[:0] = batch[i:]  # not woken (a semaphore ran out): they keep their place
                 return
-            link = pop(0)
             key = id(link)
-            if key not in called:
-                remember(key)
-                try:
-                    link(self)
-                except BaseException:
-                    getcurrent().handle_error((link, self), *sys.exc_info())  # (we run in the hub)
-            if link is last:
-                return
+            if key in called:
+                continue
+            called.add(key)
+            try:
+                link(self)
+            except BaseException:
+                getcurrent().handle_error((link, self), *sys.exc_info())  # (we run in the hub)
 
     def _forget(self, link) -> None:
         """Remove a waiter's link wherever it is: the links or the late-comers."""
