@@ -343,11 +343,13 @@ class _Poller:
             self._selector.modify(fd, mask)
 
     def unregister(self, fd: int) -> None:
-        with contextlib.suppress(KeyError, ValueError, OSError):  # already closed: fine
+        try:
             if self._epoll is not None:
                 self._epoll.unregister(fd)
             else:
                 self._selector.unregister(fd)
+        except (KeyError, ValueError, OSError):  # already closed: nothing to undo
+            pass
 
     def poll(self, timeout):
         if self._epoll is not None:
@@ -367,6 +369,9 @@ if _EPOLL_MASKS:
     _EPOLL_MASKS[READ | WRITE] = _select.EPOLLIN | _select.EPOLLOUT
     _EPOLL_READ = _select.EPOLLIN | _select.EPOLLERR | _select.EPOLLHUP
     _EPOLL_WRITE = _select.EPOLLOUT | _select.EPOLLERR | _select.EPOLLHUP
+
+
+_SLOTS = {READ: (0,), WRITE: (1,), READ | WRITE: (0, 1)}  # events -> the watcher slots used
 
 
 def _from_epoll(ev: int) -> int:
@@ -393,6 +398,7 @@ class Hub(greenlet):
         self._selector = None  # created when the first file descriptor is waited on
         self._io: dict[int, list] = {}  # fd -> [read Waiter or None, write Waiter or None]
         self._registered: dict[int, int] = {}  # fd -> the mask the kernel watches it for
+        self._kept: set[int] = set()  # fds left registered by wait_fd(keep=True) this turn
         self._idlers: list = []
         self._refs = 0  # outside holders keeping the loop alive (thread pool jobs)
         self._wakeup = None  # (read_fd, write_fd) self-pipe for other threads and signals
@@ -437,18 +443,25 @@ class Hub(greenlet):
 
     # -- file descriptors -------------------------------------------------------------------
 
-    def wait_fd(self, fd, events: int, timeout=None, timeout_exc=None, reason=None):
+    def wait_fd(
+        self, fd, events: int, timeout=None, timeout_exc=None, reason=None, keep: bool = False
+    ):
         """Park the current greenlet until ``fd`` is readable (READ) or writable (WRITE).
 
         ``events`` may be READ, WRITE or READ | WRITE (whichever comes first); the event that
         happened is returned. After ``timeout`` seconds raise ``timeout_exc`` (default
         ``TimeoutError('timed out')``). Two greenlets may not wait for the same event on one
         fd at once.
+
+        ``keep=True`` leaves the fd registered with the kernel until the end of this turn of
+        the loop, so that the usual "wait, read, wait again" costs no system call to register
+        again. Only for fds whose closing always calls ``cancel_wait`` first (coopconc's
+        sockets do): a closed fd whose number is reused in the same turn would be missed.
         """
         if not isinstance(fd, int):
             fd = fd.fileno()
-        slots = [slot for slot, bit in ((0, READ), (1, WRITE)) if events & bit]
-        if not slots:
+        slots = _SLOTS.get(events)
+        if slots is None:
             raise ValueError(f"wait_fd(events={events!r}): give READ, WRITE or READ | WRITE")
         watchers = self._io.get(fd)
         if watchers is None:
@@ -486,7 +499,10 @@ class Hub(greenlet):
                 for slot in slots:
                     if watchers[slot] is waiter:
                         watchers[slot] = None
-                self._update_fd(fd, watchers)
+                if keep and watchers[0] is None and watchers[1] is None:
+                    self._kept.add(fd)  # unregistered at the end of the turn if not used again
+                else:
+                    self._update_fd(fd, watchers)
         if result is _TIMED_OUT:
             raise timeout_exc if timeout_exc is not None else TimeoutError("timed out")
         return result
@@ -514,6 +530,14 @@ class Hub(greenlet):
         else:
             poller.register(fd, mask)
         self._registered[fd] = mask
+
+    def _release_kept(self) -> None:
+        io = self._io
+        for fd in self._kept:
+            watchers = io.get(fd)
+            if watchers is not None:
+                self._update_fd(fd, watchers)
+        self._kept.clear()
 
     def cancel_wait(self, fd: int, exc: BaseException) -> None:
         """Wake every greenlet waiting on ``fd`` with ``exc`` (called before closing it)."""
@@ -570,7 +594,9 @@ class Hub(greenlet):
                     if count & 63 == 0 and perf() - started > SWITCH_INTERVAL:
                         break  # let I/O and timers have a turn
 
-            # 2. how long may we wait for I/O?
+            # 2. how long may we wait for I/O? (First drop what wait_fd(keep=True) kept.)
+            if self._kept:
+                self._release_kept()
             while timers and timers[0][2] is None:
                 _heappop(timers)
                 self._dead_timers -= 1
@@ -776,6 +802,7 @@ class Hub(greenlet):
         self._timers.clear()
         self._io.clear()
         self._registered.clear()
+        self._kept.clear()
 
     def __repr__(self) -> str:
         return (

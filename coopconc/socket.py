@@ -161,7 +161,7 @@ class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
 
     def _wait(self, event: int, reason: str) -> None:
         """Park this greenlet until the fd is ready for ``event``; TimeoutError after the timeout."""
-        get_hub().wait_fd(_ss.fileno(self), event, self._timeout, None, reason)
+        get_hub().wait_fd(_ss.fileno(self), event, self._timeout, None, reason, True)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -280,7 +280,7 @@ class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
                 left = None if deadline is None else deadline - hub.now()
                 if left is not None and left <= 0:
                     raise TimeoutError("timed out")
-                hub.wait_fd(fd, WRITE, left, None, "socket.sendall")
+                hub.wait_fd(fd, WRITE, left, None, "socket.sendall", True)
                 try:
                     sent += _ss.send(self, view[sent:], flags)
                 except BlockingIOError:
@@ -345,6 +345,16 @@ class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
     def detach(self) -> int:
         _wake_waiters_of(_ss.fileno(self))
         return _stdlib_socket.detach(self)
+
+    def __del__(self, _ss=_ss):
+        # A socket dropped without close(): forget its fd before the stdlib closes it, so a
+        # registration the hub kept (wait_fd keep=True) cannot outlive it.
+        try:
+            fd = _ss.fileno(self)
+            if fd >= 0:
+                _wake_waiters_of(fd)
+        except Exception:  # noqa: BLE001 -- never raise from __del__ (e.g. at shutdown)
+            pass
 
     def __repr__(self) -> str:
         text = _stdlib_socket.__repr__(self)

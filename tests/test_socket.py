@@ -335,7 +335,10 @@ def test_a_coopconc_timeout_interrupts_recv_and_frees_the_fd():
         with pytest.raises(coopconc.Timeout):
             with coopconc.Timeout(1):
                 a.recv(10)
-    assert a.fileno() not in get_hub()._io  # nobody is registered any more
+    # nobody waits any more (the kernel registration itself is dropped at the end of the turn)
+    assert get_hub()._io.get(a.fileno(), [None, None]) == [None, None]
+    coopconc.sleep(0.001)  # a timer: the hub finishes its turn
+    assert a.fileno() not in get_hub()._io
     b.sendall(b"ok")
     assert a.recv(10) == b"ok"  # a second wait on the same fd is allowed
     a.close()
@@ -524,3 +527,22 @@ def test_no_file_descriptor_left_open(listener):
         with a, b:
             a.dup().close()
     assert open_fds() == before
+
+
+def test_a_kept_registration_ends_with_the_turn_or_with_the_socket():
+    hub = get_hub()
+    a, b = csocket.socketpair()
+    coopconc.spawn_later(0.01, b.sendall, b"x")
+    assert a.recv(1) == b"x"
+    fd = a.fileno()
+    assert fd in hub._registered  # kept: the next recv needs no system call to register
+    coopconc.sleep(0.001)
+    assert fd not in hub._registered  # released at the end of the turn
+    coopconc.spawn_later(0.01, b.sendall, b"y")
+    assert a.recv(1) == b"y"
+    del a  # dropped without close(): its fd must not stay registered
+    import gc
+
+    gc.collect()
+    assert fd not in hub._registered and fd not in hub._io
+    b.close()
