@@ -500,7 +500,8 @@ class Hub(greenlet):
                     if watchers[slot] is waiter:
                         watchers[slot] = None
                 if keep and watchers[0] is None and watchers[1] is None:
-                    self._kept.add(fd)  # unregistered at the end of the turn if not used again
+                    del self._io[fd]  # nobody waits; the kernel registration stays this turn
+                    self._kept.add(fd)
                 else:
                     self._update_fd(fd, watchers)
         if result is _TIMED_OUT:
@@ -532,20 +533,20 @@ class Hub(greenlet):
         self._registered[fd] = mask
 
     def _release_kept(self) -> None:
-        io = self._io
+        """End of the turn: unregister the fds that wait_fd(keep=True) kept and nobody reused."""
         for fd in self._kept:
-            watchers = io.get(fd)
-            if watchers is not None:
-                self._update_fd(fd, watchers)
+            if fd not in self._io and self._registered.pop(fd, None):
+                self._selector.unregister(fd)
         self._kept.clear()
 
     def cancel_wait(self, fd: int, exc: BaseException) -> None:
         """Wake every greenlet waiting on ``fd`` with ``exc`` (called before closing it)."""
         watchers = self._io.pop(fd, None)
-        if watchers is None:
-            return
         if self._registered.pop(fd, None):
             self._selector.unregister(fd)
+        self._kept.discard(fd)
+        if watchers is None:
+            return
         for waiter in watchers:
             if waiter is not None:
                 self.run_callback(waiter.throw, exc)
