@@ -247,8 +247,6 @@ plt.show()
 # one that starts. Here is the hook, from the installed package:
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: it prints the installed source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.trace import Tracer

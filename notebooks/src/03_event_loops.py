@@ -409,8 +409,6 @@ claim(
 # `Hub.wait_fd` is what `socket.recv` calls when the kernel says "not yet".
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: the installed package's source changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Hub
@@ -418,8 +416,6 @@ from coopconc.hub import Hub
 print(inspect.getsource(Hub._loop))
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: the installed package's source changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Hub

@@ -309,8 +309,6 @@ plt.show()
 # hub's one waiting path; `Waiter.switch` is the other half, called by the hub to wake it.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 import coopconc.hub
@@ -318,8 +316,6 @@ import coopconc.hub
 print(inspect.getsource(coopconc.hub.sleep))
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Waiter

@@ -266,8 +266,6 @@ print("threads: expected 1000 each time, got", totals)
 # a link that the hub calls when each task dies.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Timer

@@ -145,8 +145,6 @@ print("the hub printed a traceback ending in:", caught.getvalue().splitlines()[-
 # for the result: it returns the value, or re-raises the exception *in the caller*.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: the traceback quotes line numbers inside coopconc, which move as it changes)
 import coopconc
 
 
@@ -520,8 +518,6 @@ print("its exit status:", child.returncode, f"(killed by {signal.Signals(-child.
 # `kill` shows how the exception is delivered.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc import Greenlet

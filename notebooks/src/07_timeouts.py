@@ -307,8 +307,6 @@ with coopconc.virtual_clock():
 # started it. `__exit__` is the whole of the `with` support, including the silent `False`.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc import Timeout

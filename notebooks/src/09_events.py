@@ -243,8 +243,6 @@ plt.show()
 # ready schedules one hub callback that calls the links in order.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.event import AbstractLinkable, Event
@@ -254,8 +252,6 @@ print(inspect.getsource(AbstractLinkable._check_and_notify))
 print(inspect.getsource(AbstractLinkable._notify_list))
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.event import AbstractLinkable

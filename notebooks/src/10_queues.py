@@ -258,8 +258,6 @@ g.join()
 # getters oldest first.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.queue import SimpleQueue

@@ -328,8 +328,6 @@ with coopconc.virtual_clock():
 # dies.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.pool import Pool, _Slots
@@ -339,8 +337,6 @@ print(inspect.getsource(Pool._discard))
 print(inspect.getsource(_Slots.acquire))
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.pool import IMapUnordered, _WaitList

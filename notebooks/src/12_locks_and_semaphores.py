@@ -197,8 +197,6 @@ print(lock)
 # counter is above zero, and that wakes its waiters only while it stays ready.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.lock import BoundedSemaphore, Semaphore

@@ -241,8 +241,6 @@ print(data)
 # ## How coopconc does it
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 import coopconc.local

@@ -252,8 +252,6 @@ print("restarts:", sup.restarts, "| the last one:", sup["divider"], "| left:", s
 # The whole actor is its run loop, `stop()`, and a supervisor that is nothing but a link.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (shows the installed package's source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.actor import Actor, Supervisor

@@ -564,8 +564,6 @@ print(inspect.getsource(BlockingMonitor._watch))
 # main greenlet still waits:
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-# (not compared: it prints the installed source, which changes as coopconc evolves)
 import inspect
 
 from coopconc.hub import Hub
