@@ -2,7 +2,8 @@
 
 Each notebook is written as a plain Python file in ``notebooks/src/`` (easy to read and to
 review), cut into cells by ``# %%`` lines; ``# %% [markdown]`` starts a text cell whose lines
-are written as ``# text``. This script turns ``src/NN_name.py`` into ``NN_name.ipynb``, runs
+are written as ``# text``; ``# %% tags=["raises-exception"]`` gives a cell tags (Jupyter's
+Run All and nbval go past a cell tagged ``raises-exception``). This script turns ``src/NN_name.py`` into ``NN_name.ipynb``, runs
 it with the project's own kernel (outputs stored, as nbval expects), and fails loudly if any
 cell stores an error that was not marked ``# NBVAL_RAISES_EXCEPTION``.
 
@@ -14,7 +15,9 @@ cell stores an error that was not marked ``# NBVAL_RAISES_EXCEPTION``.
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
+import re
 import sys
 
 import nbformat
@@ -27,7 +30,7 @@ SRC = HERE / "src"
 def parse(source: str) -> list:
     """Split a percent-format script into notebook cells."""
     cells = []
-    kind, lines = None, []
+    kind, lines, tags = None, [], []
 
     def flush():
         text = "\n".join(lines).strip("\n")
@@ -37,19 +40,30 @@ def parse(source: str) -> list:
             )
             cells.append(nbformat.v4.new_markdown_cell(text))
         elif kind == "code" and text.strip():
-            cells.append(nbformat.v4.new_code_cell(text))
+            cell = nbformat.v4.new_code_cell(text)
+            if tags:
+                cell.metadata["tags"] = list(tags)
+            cells.append(cell)
 
     for line in source.splitlines():
         if line.startswith("# %%"):
             if kind is not None:
                 flush()
             kind = "markdown" if "[markdown]" in line else "code"
+            found = re.search(r"tags=(\[[^\]]*\])", line)
+            tags = json.loads(found.group(1)) if found else []
             lines = []
         elif kind is not None:
             lines.append(line)
     if kind is not None:
         flush()
     return cells
+
+
+def _may_raise(cell) -> bool:
+    return "raises-exception" in cell.metadata.get("tags", []) or (
+        "NBVAL_RAISES_EXCEPTION" in cell.source
+    )
 
 
 def build(src: pathlib.Path, run: bool = True) -> pathlib.Path:
@@ -76,7 +90,7 @@ def build(src: pathlib.Path, run: bool = True) -> pathlib.Path:
             if cell.cell_type != "code":
                 continue
             for out in cell.get("outputs", []):
-                if out.get("output_type") == "error" and "NBVAL_RAISES_EXCEPTION" not in cell.source:
+                if out.get("output_type") == "error" and not _may_raise(cell):
                     raise SystemExit(
                         f"{target.name}: a cell raised {out['ename']}: {out['evalue']}\n"
                         f"--- cell ---\n{cell.source}"
