@@ -19,7 +19,7 @@ def get_hub():
     try:
         return _local.hub
     except AttributeError:
-        from coopconc.hub.loop import Hub  # noqa: PLC0415 (the loop module imports this one)
+        from coopconc.hub.loop import Hub  # (here: the loop module imports this one)
 
         hub = _local.hub = Hub()
         return hub

@@ -153,7 +153,7 @@ class Hub(FdWaits, greenlet):
     def threadpool(self):
         """The hub's own ``ThreadPool`` (10 threads), made on first use (gevent's name)."""
         if self._threadpool is None:
-            from coopconc.threadpool import DEFAULT_MAXSIZE, ThreadPool  # noqa: PLC0415
+            from coopconc.threadpool import DEFAULT_MAXSIZE, ThreadPool  # (it imports the hub)
 
             self._threadpool = ThreadPool(DEFAULT_MAXSIZE, self)
         return self._threadpool
