@@ -35,7 +35,7 @@ from collections import deque
 from queue import SimpleQueue
 
 from coopconc.event import AsyncResult
-from coopconc.hub import Waiter, get_hub
+from coopconc.hub import Waiter, get_hub, get_hub_if_exists
 
 __all__ = ["ThreadPool", "get_threadpool"]
 
@@ -104,7 +104,7 @@ class ThreadPool:
         Waits (cooperatively) for a slot first when the pool is full.
         """
         hub = self.hub
-        if get_hub() is not hub:
+        if get_hub_if_exists() is not hub:
             raise RuntimeError(
                 f"{self!r}.spawn() called from another OS thread; a thread pool belongs to "
                 "the thread of its hub (call pool.apply() there, or make a pool per thread)"
@@ -215,7 +215,7 @@ class ThreadPool:
         hub's result would deadlock).
         """
         kwds = kwds or {}
-        if get_hub() is not self.hub:
+        if get_hub_if_exists() is not self.hub:
             return func(*args, **kwds)
         return self.spawn(func, *args, **kwds).get()
 

@@ -26,8 +26,13 @@ Taught in notebooks 03 (event loops) and 04 (greenlets).
 
 from __future__ import annotations
 
+from greenlet import GreenletExit as GreenletExit
 from greenlet import getcurrent
+from greenlet import greenlet as greenlet
 
+from coopconc.exceptions import BlockingSwitchOutError as BlockingSwitchOutError
+from coopconc.exceptions import ConcurrentObjectUseError as ConcurrentObjectUseError
+from coopconc.exceptions import LoopExit as LoopExit
 from coopconc.hub.clocks import RealClock as RealClock
 from coopconc.hub.clocks import Timer, check_timeout
 from coopconc.hub.clocks import VirtualClock as VirtualClock
