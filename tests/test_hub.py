@@ -762,3 +762,17 @@ def test_the_deadlock_report_lists_only_this_hubs_greenlets():
     finally:
         release.set()
         thread.join()
+
+
+def test_a_finished_threads_hub_gives_its_fds_back():
+    sleep(0.01)  # this thread's hub has made its poller already
+    before = _open_fds()
+
+    def use_a_hub():
+        sleep(0.01)  # makes this thread's hub, and its poller (epoll + wake-up fd)
+
+    for _ in range(5):
+        thread = threading.Thread(target=use_a_hub)
+        thread.start()
+        thread.join()
+    assert _open_fds() == before

@@ -386,13 +386,18 @@ class Hub(FdWaits, greenlet):
         if self and getcurrent() is not self:
             self._destroying = True
             self.throw(GreenletExit)
-        with self._poller_lock:
-            if self._poller is not None:
-                self._poller.close()
-                self._poller = None
+        self._close()
         self._callbacks.clear()
         self._timers.clear()
         FdWaits.__init__(self)  # forget every fd
+
+    def _close(self) -> None:
+        """Close the poller (its fds) and drop every later threadsafe callback. Idempotent."""
+        with self._poller_lock:
+            self._destroyed = True
+            if self._poller is not None:
+                self._poller.close()
+                self._poller = None
 
     def __repr__(self) -> str:
         return (
