@@ -16,7 +16,7 @@ Where each part lives (one idea per file)
     ``clocks.py``    the real and the virtual clock, timers, and ``check_timeout``.
     ``waiter.py``    the ``Waiter``: the one waiting path every primitive uses.
     ``report.py``    the deadlock report: who waits on what, where, when nothing can wake them.
-    ``current.py``   ``get_hub()``: this thread's hub.
+    ``current.py``   ``get_hub()``: this thread's hub (its fds closed when the thread ends).
     ``functions.py`` ``sleep``, ``idle``, ``wait_read``..., ``virtual_clock``, ``run``.
 
     Only these files touch the hub's private attributes (those starting with ``_``).

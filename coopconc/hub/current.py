@@ -3,6 +3,8 @@
 ``get_hub()`` returns the calling thread's hub, creating it the first time;
 ``get_hub_if_exists()`` (gevent's name) returns it or None, never creating one -- for code
 that runs in any thread and must not leave a hub behind (closing a socket, a lock release).
+The hub lives in the thread's local storage; when the thread ends, that storage is freed and
+takes the hub's file descriptors with it (``_AtThreadEnd``).
 
 Part of the hub (``coopconc/hub/``).
 """
