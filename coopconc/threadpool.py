@@ -200,11 +200,15 @@ class ThreadPool:
         """Wait until every job spawned so far has finished."""
         self._wait_until(lambda: self._pending == 0, "ThreadPool.join")
 
-    def kill(self) -> None:
-        """Stop the worker threads once the jobs already queued are done; wait for that."""
+    def kill(self, block: bool = True) -> None:
+        """Stop the worker threads once the jobs already queued are done; wait for that.
+
+        ``block=False`` (coopconc's addition, what ``Hub.destroy`` uses) does not wait.
+        """
         for _ in range(self._size):
             self._jobs.put(None)
-        self._wait_until(lambda: self._size == 0, "ThreadPool.kill")
+        if block:
+            self._wait_until(lambda: self._size == 0, "ThreadPool.kill")
 
     # -- gevent's mapping helpers ---------------------------------------------------------------
 
