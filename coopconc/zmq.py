@@ -269,7 +269,14 @@ class Poller(_zmq.Poller):
     """
 
     def poll(self, timeout: float | None = None) -> list:
-        if timeout is None or timeout < 0:
+        """[(socket, events)] of the ready items; ``timeout`` in ms (None or -1: no limit)."""
+        if timeout is not None and not isinstance(timeout, (int, float)):
+            raise TypeError(f"Poller.poll(timeout={timeout!r}): give milliseconds as a number")
+        if timeout is not None and timeout != timeout:
+            raise ValueError(
+                "Poller.poll(timeout=nan): give milliseconds >= 0, or None (or -1) for no limit"
+            )
+        if timeout is None or timeout < 0 or timeout == float("inf"):
             timeout = -1
         hub = get_hub()
         deadline = None if timeout < 0 else hub.now() + timeout / 1000.0
