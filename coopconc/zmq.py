@@ -15,21 +15,25 @@ How it is built on the hub
 
 The lesson: that file descriptor is edge-triggered
     ``zmq.FD`` is not "the socket is readable". It is a doorbell that libzmq rings when the
-    socket's *state may have changed*, and it is silenced whenever anybody asks libzmq about
-    the state -- reading ``zmq.EVENTS``, and every ``send`` and ``recv`` as a side effect.
-    Two consequences, both of which hang a careless implementation forever:
+    socket's state changes from what libzmq last *told* somebody, and it is silenced whenever
+    anybody asks libzmq about the state -- reading ``zmq.EVENTS``, and every ``send`` and
+    ``recv`` as a side effect. Two consequences, both of which hang a careless implementation
+    forever:
 
-    1. A ``recv`` can take one message and leave ten queued behind it. The doorbell rang
-       once, for all of them, and the ``recv`` silenced it. Waiting on the fd now sleeps for
-       good, although messages are waiting. So *before every wait*, ask ``zmq.EVENTS``:
-       only if it says "nothing to read" is it safe to sleep on the fd.
+    1. The doorbell rings once for a whole burst of messages, and not at all for messages
+       that arrive while libzmq believes you already know there is something to read. A recv
+       that sleeps on the fd and then takes one message sleeps for good after the first,
+       with the rest queued. So *before every wait*, ask: try the operation with
+       ``NOBLOCK`` or read ``zmq.EVENTS``, and sleep on the fd only when the answer is
+       "nothing".
     2. A ``send`` or ``recv`` made by one greenlet can change what *another* greenlet waits
        for (a REP socket becomes writable after a recv), and it silences the doorbell that
        the other greenlet sleeps on. So *after every operation*, if anybody else waits on the
        socket, read ``zmq.EVENTS`` and wake those whose event it now shows.
 
-    ``Socket._cc_events`` is that rule in one place: whoever reads ``EVENTS`` hands the news
-    to the other waiters. Notebook 18 shows the hang when the check is left out.
+    ``Socket._cc_events`` is the second rule in one place: whoever reads ``EVENTS`` hands the
+    news to the other waiters (a ``getsockopt(zmq.EVENTS)`` of your own included). Notebook
+    18 shows the hang when the first rule is left out.
 
 Several greenlets on one socket
     The hub lets one greenlet wait on an fd; ZeroMQ sockets are often shared (two senders on
@@ -43,9 +47,13 @@ Timeouts and errors
     ignores them with a warning: a coopconc addition). ``NOBLOCK`` never waits. A
     ``coopconc.Timeout`` (or a kill) cancels a wait cleanly. Closing a socket wakes every
     greenlet waiting on it, which then gets pyzmq's own ``ZMQError`` (ENOTSOCK), as on gevent.
-    The wait reason is ``"zmq recv on REP"`` (or send/poll): the greenlet's state and the
-    deadlock report say it. ``zmq.proxy``/``zmq.device`` would block the whole thread, so
-    they raise an error that says what to do instead.
+    The wait reason is ``"zmq recv on REP"`` (or send/poll): the greenlet's state, the
+    tracer and the deadlock report say it. A greenlet parked on a ZeroMQ socket keeps the
+    hub's loop alive (a peer in another process may still send), so two greenlets that both
+    wait in ``recv`` wait forever, as on gevent: put a Timeout around a call that may never
+    be answered. ``Context.term()`` is pyzmq's own and blocks the thread until every socket
+    is closed: close them first. ``zmq.proxy``/``zmq.device`` would block the whole thread,
+    so they raise an error that says what to do instead.
 
 Taught in notebook 18 (ZeroMQ).
 """

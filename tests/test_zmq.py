@@ -416,3 +416,55 @@ def test_green_select(ctx):
     coopconc.spawn_later(0.02, push.send, b"x")
     assert zmq.select([pull], [], [], 5) == ([pull], [], [])
     assert zmq.select([], [push], [], 0) == ([], [push], [])
+
+
+def test_waiters_that_time_out_leave_the_others_waiting(ctx):
+    pull, push = pair(ctx, zmq.PULL, zmq.PUSH)
+
+    def recv_within(seconds):
+        try:
+            with coopconc.Timeout(seconds):
+                return pull.recv()
+        except coopconc.Timeout:
+            return "timed out"
+
+    impatient = [coopconc.spawn(recv_within, 0.02), coopconc.spawn(recv_within, 0.04)]
+    patient = coopconc.spawn(recv_within, 5)
+    coopconc.joinall(impatient, timeout=5)
+    assert [g.value for g in impatient] == ["timed out", "timed out"]
+    push.send(b"for the patient one")
+    assert patient.get(timeout=5) == b"for the patient one"
+
+
+def test_a_full_queue_makes_send_wait_and_every_message_arrives(ctx):
+    # inproc: no kernel buffer between the two, so the high-water marks alone decide
+    pull = ctx.socket(zmq.PULL)
+    pull.setsockopt(zmq.RCVHWM, 1)
+    pull.bind("inproc://full-queue")
+    push = ctx.socket(zmq.PUSH)
+    push.setsockopt(zmq.SNDHWM, 1)
+    push.connect("inproc://full-queue")
+    seen_waiting = set()
+
+    def producer():
+        for i in range(2000):
+            push.send_multipart([b"n", b"%d" % i])
+
+    sender = coopconc.spawn(producer)
+    got = []
+    with coopconc.Timeout(20):
+        while len(got) < 2000:
+            seen_waiting.add(waiting_reason(sender))
+            got.append(pull.recv_multipart()[1])
+            if len(got) % 100 == 0:
+                coopconc.sleep(0.001)  # a slow consumer: the sender's queue fills up
+    assert got == [b"%d" % i for i in range(2000)]
+    assert "zmq send on PUSH" in seen_waiting
+
+
+def test_recv_into_waits_too(ctx):
+    pull, push = pair(ctx, zmq.PULL, zmq.PUSH)
+    buffer = bytearray(16)
+    coopconc.spawn_later(0.02, push.send, b"into")
+    assert pull.recv_into(buffer) == 4
+    assert bytes(buffer[:4]) == b"into"

@@ -122,6 +122,7 @@ def _call(green_recv, pull, limit: float, what: str):
 
 def check_green_recv(green_recv) -> str:
     ctx, pull, push = _plain_pair()
+    helpers = []
     try:
         # 1. it waits cooperatively, without spinning (asking again and again)
         ticks = []
@@ -135,8 +136,7 @@ def check_green_recv(green_recv) -> str:
             coopconc.sleep(0.15)
             push.send(b"later")
 
-        coopconc.spawn(ticker)
-        coopconc.spawn(send_later)
+        helpers += [coopconc.spawn(ticker), coopconc.spawn(send_later)]
         pull.calls = 0
         got = _call(
             green_recv,
@@ -175,6 +175,7 @@ def check_green_recv(green_recv) -> str:
             if got != b"%d" % i:
                 raise AssertionError(f"message {i} of the burst came back as {got!r}")
     finally:
+        coopconc.killall(helpers)  # a wrong answer that returned early leaves them waiting
         pull.close(0)
         push.close(0)
         ctx.term()
