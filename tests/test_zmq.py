@@ -468,3 +468,65 @@ def test_recv_into_waits_too(ctx):
     coopconc.spawn_later(0.02, push.send, b"into")
     assert pull.recv_into(buffer) == 4
     assert bytes(buffer[:4]) == b"into"
+
+
+# ---------------------------------------------------------------------------------------------
+# faults: a peer that speaks garbage, another OS thread
+
+
+def test_a_client_sending_garbage_is_dropped_and_the_others_are_still_served(ctx):
+    import socket
+
+    router = ctx.socket(zmq.ROUTER)
+    port = router.bind_to_random_port("tcp://127.0.0.1")
+
+    def serve():
+        while True:
+            identity, body = router.recv_multipart()
+            router.send_multipart([identity, body.upper()])
+
+    server = coopconc.spawn(serve)
+    garbage = socket.create_connection(("127.0.0.1", port))
+    garbage.sendall(b"\xff" * 10 + b"GET / HTTP/1.0\r\n\r\n" + bytes(range(256)))
+    garbage.settimeout(5)  # (a blocking socket: libzmq's own thread does the handshake)
+    try:
+        while garbage.recv(4096):  # libzmq answers with its greeting, then hangs up
+            pass
+    except ConnectionResetError:
+        pass  # reset by the server: also a hang-up (a TimeoutError would fail the test)
+    garbage.close()
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.connect(f"tcp://127.0.0.1:{port}")
+    dealer.send(b"still served?")
+    with coopconc.Timeout(5):
+        assert dealer.recv() == b"STILL SERVED?"
+    server.kill()
+
+
+def test_sockets_in_another_os_thread_wait_in_that_threads_hub(ctx):
+    import threading
+
+    rep = ctx.socket(zmq.REP)
+    port = rep.bind_to_random_port("tcp://127.0.0.1")
+    served = []
+
+    def server_thread():  # its own hub; two greenlets there, one answering
+        ticks = coopconc.spawn(lambda: [coopconc.sleep(0.005) for _ in range(5)])
+        for _ in range(3):
+            served.append(rep.recv())
+            rep.send(b"ok " + served[-1])
+        ticks.join()
+        rep.close()
+
+    thread = threading.Thread(target=server_thread)
+    thread.start()
+    req = ctx.socket(zmq.REQ)
+    req.connect(f"tcp://127.0.0.1:{port}")
+    with coopconc.Timeout(10):
+        replies = []
+        for word in (b"a", b"b", b"c"):
+            req.send(word)
+            replies.append(req.recv())
+    thread.join(10)
+    assert replies == [b"ok a", b"ok b", b"ok c"]
+    assert served == [b"a", b"b", b"c"]
