@@ -76,11 +76,14 @@ for _name in _zmq.__all__:
 del _name
 __all__ += ["Context", "Socket", "Poller", "select", "proxy", "device", "proxy_steerable"]
 
-_EAGAIN = _zmq.EAGAIN
-_NOBLOCK = _zmq.NOBLOCK
-_EVENTS = _zmq.EVENTS
-_POLLIN = _zmq.POLLIN
-_POLLOUT = _zmq.POLLOUT
+# plain ints: pyzmq's constants are enums, slow to combine on the hot path
+_EAGAIN = int(_zmq.EAGAIN)
+_NOBLOCK = int(_zmq.NOBLOCK)
+_EVENTS = int(_zmq.EVENTS)
+_POLLIN = int(_zmq.POLLIN)
+_POLLOUT = int(_zmq.POLLOUT)
+_RCVTIMEO = int(_zmq.RCVTIMEO)
+_SNDTIMEO = int(_zmq.SNDTIMEO)
 _get_option = _zmq.Socket.get  # pyzmq's own getsockopt, without our EVENTS hook
 
 
@@ -96,21 +99,32 @@ def _again() -> _zmq.Again:
     return _zmq.Again(_EAGAIN)
 
 
+class _Waiting:
+    """Who waits on one socket: the state behind the leader/follower scheme."""
+
+    __slots__ = ("hub", "fd", "leader", "leading", "followers")
+
+    def __init__(self, fd: int):
+        self.hub = None  # the hub of the first wait (closing tells it)
+        self.fd = fd
+        self.leader = 0  # the events the greenlet sleeping on the fd wants (0: none, or woken)
+        self.leading = False  # a greenlet sleeps on the fd (until it is back in _cc_wait)
+        self.followers: list = []  # [Waiter, wanted events] of the others
+
+    def __len__(self) -> int:
+        return self.leading + len(self.followers)
+
+
 class Socket(_zmq.Socket):
     """A pyzmq socket whose blocking calls wait in the hub (``zmq.green.Socket``'s twin)."""
 
     _repr_cls = "coopconc.zmq.Socket"
-    # pyzmq turns unknown attribute assignments into socket options, so ours are declared here.
-    _cc_fd: int = -1
-    _cc_leader: int = 0  # the events the greenlet sleeping on the fd wants (0: nobody)
-    _cc_leading: bool = False  # a greenlet sleeps on the fd (until it is back in _cc_wait)
-    _cc_followers: list | None = None  # [Waiter, wanted events] of the others
-    _cc_hub: Any = None  # the hub of the first wait (closing tells it)
+    # pyzmq turns unknown attribute assignments into socket options: ours is declared here.
+    _cc: _Waiting | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._cc_fd = _get_option(self, _zmq.FD)
-        self._cc_followers = []
+        self._cc = _Waiting(_get_option(self, _zmq.FD))
 
     # -- the edge-triggered rule ----------------------------------------------------------
 
@@ -121,33 +135,34 @@ class Socket(_zmq.Socket):
         waiters it satisfies: nobody else will.
         """
         events = _get_option(self, _EVENTS)
-        if self._cc_leader & events:
-            self._cc_leader = 0  # woken: the next dispatch must not wake it twice
-            self._cc_hub.cancel_wait(self._cc_fd, _Recheck())
-        followers = self._cc_followers
+        waiting = self._cc
+        if waiting.leader & events:
+            waiting.leader = 0  # woken: the next dispatch must not wake it twice
+            waiting.hub.cancel_wait(waiting.fd, _Recheck())
+        followers = waiting.followers
         if followers:
             for entry in list(followers):
                 if entry[1] & events:
                     followers.remove(entry)
-                    self._cc_hub.run_callback(entry[0].switch, None)
+                    waiting.hub.run_callback(entry[0].switch, None)
         return events
 
     def _cc_after(self) -> None:
         """After an operation: if anybody waits here, re-check EVENTS for them."""
-        if (self._cc_leader or self._cc_followers) and not self.closed:
+        if self._cc and not self.closed:
             self._cc_events()
 
     def _cc_wake_followers(self) -> None:
         """The leader is leaving: wake the followers, one of them will take its place."""
-        followers = self._cc_followers
-        if followers:
-            for waiter, _ in followers:
-                self._cc_hub.run_callback(waiter.switch, None)
-            followers.clear()
+        waiting = self._cc
+        for waiter, _ in waiting.followers:
+            waiting.hub.run_callback(waiter.switch, None)
+        waiting.followers.clear()
 
     def _cc_wait(self, wanted: int, deadline: float | None, reason: str) -> None:
         """Park until EVENTS shows one of ``wanted``; ``_Expired`` once ``deadline`` passes."""
-        hub = self._cc_hub = get_hub()
+        waiting = self._cc
+        hub = waiting.hub = get_hub()
         try:
             while not (self._cc_events() & wanted):  # rule 1: look before you sleep
                 timeout = None
@@ -155,28 +170,27 @@ class Socket(_zmq.Socket):
                     timeout = deadline - hub.now()
                     if timeout <= 0:
                         raise _Expired
-                if not self._cc_leading:
-                    self._cc_leading = True
-                    self._cc_leader = wanted
-                    try:
-                        hub.wait_fd(self._cc_fd, READ, timeout, _Expired(), reason, keep=True)
-                    except _Recheck:
-                        pass
-                    except _Expired:
-                        pass  # the loop looks at EVENTS once more, then gives up
-                    finally:
-                        self._cc_leader = 0
-                        self._cc_leading = False
-                else:
+                if waiting.leading:
                     self._cc_follow(hub, wanted, timeout, reason)
+                    continue
+                waiting.leading = True
+                waiting.leader = wanted
+                try:
+                    hub.wait_fd(waiting.fd, READ, timeout, _Expired(), reason, keep=True)
+                except (_Recheck, _Expired):
+                    pass  # the loop looks at EVENTS once more (and then gives up if expired)
+                finally:
+                    waiting.leader = 0
+                    waiting.leading = False
         finally:
-            if not self._cc_leading:
+            if not waiting.leading and waiting.followers:
                 self._cc_wake_followers()
 
     def _cc_follow(self, hub, wanted: int, timeout: float | None, reason: str) -> None:
         waiter = Waiter(hub)
         entry = [waiter, wanted]
-        self._cc_followers.append(entry)
+        followers = self._cc.followers
+        followers.append(entry)
         timer = None
         if timeout is not None:
             timer = hub.timer(timeout)
@@ -186,8 +200,8 @@ class Socket(_zmq.Socket):
         finally:
             if timer is not None:
                 timer.stop()
-            if entry in self._cc_followers:
-                self._cc_followers.remove(entry)
+            if entry in followers:
+                followers.remove(entry)
 
     def _cc_deadline(self, option: int) -> float | None:
         """When a wait governed by RCVTIMEO/SNDTIMEO must give up (None: never)."""
@@ -227,17 +241,17 @@ class Socket(_zmq.Socket):
     def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs):
         """Send a message part; waits cooperatively while the socket cannot take it."""
         op = lambda f: super(Socket, self).send(data, f, copy=copy, track=track, **kwargs)
-        return self._cc_retry(op, flags, _POLLOUT, "send", _zmq.SNDTIMEO)
+        return self._cc_retry(op, flags, _POLLOUT, "send", _SNDTIMEO)
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False):
         """Receive a message part; waits cooperatively until one arrives."""
         op = lambda f: super(Socket, self).recv(f, copy=copy, track=track)
-        return self._cc_retry(op, flags, _POLLIN, "recv", _zmq.RCVTIMEO)
+        return self._cc_retry(op, flags, _POLLIN, "recv", _RCVTIMEO)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         """Receive into ``buffer``; waits cooperatively until a message arrives."""
         op = lambda f: super(Socket, self).recv_into(buffer, nbytes=nbytes, flags=f)
-        return self._cc_retry(op, flags, _POLLIN, "recv", _zmq.RCVTIMEO)
+        return self._cc_retry(op, flags, _POLLIN, "recv", _RCVTIMEO)
 
     def get(self, option: int):
         """getsockopt; reading EVENTS yourself passes the news on to waiting greenlets."""
@@ -249,16 +263,17 @@ class Socket(_zmq.Socket):
 
     def close(self, linger: int | None = None) -> None:
         """Close the socket; greenlets waiting on it wake up with ZMQError (ENOTSOCK)."""
-        if not self.closed and self._cc_hub is not None:
+        waiting = self._cc
+        if waiting is not None and waiting.hub is not None and not self.closed:
             # (also drops a registration that wait_fd(keep=True) left for this turn)
-            self._cc_hub.cancel_wait(self._cc_fd, _Recheck())
-            self._cc_leader = 0
+            waiting.hub.cancel_wait(waiting.fd, _Recheck())
+            waiting.leader = 0
             self._cc_wake_followers()
         super().close(linger)
 
     def __repr__(self) -> str:
         text = super().__repr__()
-        waiting = bool(self._cc_leader) + len(self._cc_followers or ())
+        waiting = len(self._cc) if self._cc is not None else 0
         return text[:-1] + f" waiters={waiting}>" if waiting else text
 
 
