@@ -20,6 +20,8 @@ def test_every_issue_row_is_registered():
         "Event wakes 1000 waiters",
         "Pool(100).map 50k items",
         "TCP echo, 50 clients",
+        "zmq REQ/REP round trip",
+        "zmq PUSH/PULL messages",
     ]:
         assert required in names
 
