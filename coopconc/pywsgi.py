@@ -262,6 +262,7 @@ class WSGIHandler:
         self.idle = False  # waiting for the first byte of a request
         self._leftover = b""  # bytes received past the last request: the next one's start
         self.taken = False  # the application took the socket (take_connection)
+        self.response_length = 0  # bytes of the current response sent so far
 
     def __repr__(self) -> str:
         state = "taken" if self.taken else ("idle" if self.idle else "busy")
@@ -400,6 +401,7 @@ class WSGIHandler:
         parser = self.parser
         if parser.they_are_waiting_for_100_continue and not self.headers_sent:
             self._send(_CONTINUE)
+            self.response_length = 0  # the log counts the final response only
         while True:
             try:
                 event = self._next_event()
@@ -417,6 +419,7 @@ class WSGIHandler:
                 raise ConnectionResetError("the client closed the connection mid-body")
 
     def _send(self, data: bytes) -> None:
+        self.response_length += len(data)  # all bytes of the response, as gevent's log counts
         try:
             self.socket.sendall(data)
         except OSError as exc:
@@ -552,7 +555,6 @@ class WSGIHandler:
             f"HTTP/1.1 {self.status}\r\nContent-Type: text/plain\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\nDate: {_http_date()}\r\n\r\n"
         )
-        self.response_length = len(body)
         self._send(head.encode() + body)
 
     def process_result(self) -> None:
@@ -678,7 +680,6 @@ class WSGIHandler:
         """``data`` as it goes on the wire: chunked, cut at Content-Length, or nothing (HEAD)."""
         if not self._send_body:
             return b""
-        self.response_length += len(data)
         if self._chunked:
             return b"%x\r\n%b\r\n" % (len(data), data)
         remaining = self._remaining

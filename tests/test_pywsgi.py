@@ -882,15 +882,17 @@ def test_connections_leave_no_open_fds():
 def test_access_log_line_has_gevents_format():
     log = io.StringIO()
     server = serve(hello, log=log)
-    get(server, "/path?q=1")
+    raw = exchange(server, b"GET /path?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     line = log.getvalue()
     import re
 
-    assert re.fullmatch(
-        r'127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "GET /path\?q=1 HTTP/1\.1" 200 12 '
+    match = re.fullmatch(
+        r'127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "GET /path\?q=1 HTTP/1\.1" 200 (\d+) '
         r"\d+\.\d{6}\n",
         line,
-    ), line
+    )
+    assert match, line
+    assert int(match.group(1)) == len(raw)  # like gevent: every byte of the response
     server.stop()
 
 
