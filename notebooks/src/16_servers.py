@@ -16,14 +16,16 @@
 # %% [markdown]
 # ## A simple server: one greenlet per client
 #
-# The source's simple server greets a client, counts to five and hangs up. `StreamServer`
-# calls `handle(socket, address)` in a new greenlet for every connection, with a socket that
-# parks only that greenlet when it waits. The source writes `socket.send("Hello...")` -- a
-# Python 2 `str`; a socket sends bytes, and `sendall` (not `send`) makes sure all of them go.
+# The source's simple server greets a client and talks to it over TCP. `StreamServer` calls
+# `handle(socket, address)` in a new greenlet for every connection, with a socket that
+# parks only that greenlet when it waits. Ours greets, then echoes every line back until
+# the client hangs up. (The source writes `socket.send("Hello...")` -- a Python 2 `str`; a
+# socket sends bytes, and `sendall`, not `send`, makes sure all of them go.)
 #
-# The cell serves 100 clients that connect at the same time. Each client reads its whole
-# answer, then waits until every client has been answered before it hangs up -- so at one
-# moment all 100 connections are open together, each with its own handler greenlet.
+# The cell serves 100 clients that connect at the same time. Each client sends its own line,
+# reads the greeting and its echo, then waits until every client has been answered before
+# it hangs up -- so at one moment all 100 connections are open together, each with its own
+# handler greenlet.
 
 # %%
 import coopconc
@@ -35,37 +37,37 @@ open_now = [0]
 most_open = [0]
 
 
-def handle(sock, address):
+def echo(sock, address):
     open_now[0] += 1
     most_open[0] = max(most_open[0], open_now[0])
     sock.sendall(b"Hello from a telnet!\n")
-    for i in range(5):
-        sock.sendall(f"{i}\n".encode())
-    sock.recv(1)  # wait until the client hangs up
+    while line := sock.recv(1024):  # b"": the client hung up
+        sock.sendall(line)
     open_now[0] -= 1
 
 
-server = StreamServer(("127.0.0.1", 0), handle)  # 127.0.0.1: this machine only
+server = StreamServer(("127.0.0.1", 0), echo)  # 127.0.0.1: this machine only
 server.start()
 everyone_answered = Event()
-answers = []
+right = []
 
 
-def client():
+def client(n):
     sock = socket.create_connection(("127.0.0.1", server.server_port))
+    sock.sendall(f"I am client {n}\n".encode())
     data = b""
-    while data.count(b"\n") < 6:
+    while data.count(b"\n") < 2:
         data += sock.recv(100)
-    answers.append(data)
-    if len(answers) == 100:
+    right.append(data == f"Hello from a telnet!\nI am client {n}\n".encode())
+    if len(right) == 100:
         everyone_answered.set()
     everyone_answered.wait(5)
     sock.close()
 
 
-coopconc.joinall([coopconc.spawn(client) for _ in range(100)], timeout=10)
-print("clients answered:", len(answers))
-print("every answer right:", all(a == b"Hello from a telnet!\n0\n1\n2\n3\n4\n" for a in answers))
+coopconc.joinall([coopconc.spawn(client, n) for n in range(100)], timeout=10)
+print("clients answered:", len(right))
+print("every client got its own line back:", all(right))
 print("connections open at the same time, at most:", most_open[0])
 server.stop()
 
