@@ -86,6 +86,7 @@ from urllib.parse import unquote_to_bytes
 import h11
 
 from coopconc.event import Event
+from coopconc.hub import sleep
 from coopconc.server import StreamServer
 from coopconc.socket import IPPROTO_TCP, SHUT_RDWR, SHUT_WR, TCP_NODELAY
 
@@ -869,8 +870,11 @@ class WSGIServer(StreamServer):
         if self.handlers:
             self._no_handlers.wait(timeout)  # each busy one returns after its response
         for handler in list(self.handlers):
-            _shutdown(handler.socket)
+            _shutdown(handler.socket)  # too slow: its next recv or send fails
+        if self.handlers:
+            self._no_handlers.wait(1)
         StreamServer.stop(self, timeout=timeout)
+        sleep(0)  # the acceptor was killed without waiting: let that happen before we return
 
     def __repr__(self) -> str:
         return StreamServer.__repr__(self)[:-1] + f" connections={len(self.handlers)}>"

@@ -195,15 +195,15 @@ print(head.split(b"\r\n")[0], "| chunked:", b"Transfer-Encoding: chunked" in hea
 for who, what, _ in events:
     print(f"{who:>6} {what}")
 
-fig, ax = plt.subplots(figsize=(7, 2.2))
+fig, ax = plt.subplots(figsize=(7, 2.6))
 for row, who in enumerate(["app", "client"]):
     times = [t * 1000 for w, _, t in events if w == who]
     ax.scatter(times, [row] * len(times), s=60, label=f"{who}: {'yields' if who == 'app' else 'receives'} a piece")
 ax.set_yticks([0, 1], ["app (server)", "client"])
-ax.set_ylim(-0.6, 1.6)
+ax.set_ylim(-0.6, 2.4)
 ax.set_xlabel("time since the request (ms)")
 ax.set_title("a streamed response: each piece reaches the client when it is yielded")
-ax.legend(loc="lower right", fontsize=8)
+ax.legend(loc="upper center", ncol=2, fontsize=8)
 fig.tight_layout()
 if plt.isinteractive():
     plt.show()
@@ -310,10 +310,10 @@ else:
 
 # %% [markdown]
 # How to read it. Throughput: each request waits 0.1 s, so with n clients the best a server
-# could do is 10·n requests per second. Both servers fall short of that as the clients grow,
-# and by about the same amount: what limits them is the CPU (clients and servers share two
-# cores here), not the waiting. Threads are not slow at waiting -- a thread asleep in
-# `time.sleep` costs no CPU either. Memory: a thread per connection brings an OS stack and a
+# could do is 10·n requests per second. Both servers fall short of that as the clients grow:
+# what limits them is the CPU (clients and servers share two cores here), not the waiting.
+# Greenlets do not buy throughput in this test -- a thread asleep in `time.sleep` costs no
+# CPU either, and which server comes out ahead changes from run to run. Memory: a thread per connection brings an OS stack and a
 # kernel task with it; Linux hands out stack pages only as they are touched, so an idle
 # thread is cheaper than its 8 MiB stack suggests, but each one still costs more than a
 # greenlet. Compare how fast the two lines of the right panel climb: that slope is the price
