@@ -581,14 +581,15 @@ class WSGIHandler:
             if body is not None and not self.headers_sent:
                 self._send_whole(body)
                 return
-        write = self.write
+        write, send, frame = self.write, self._send, self._frame
         for data in result:
-            if self.taken:
+            if type(data) is bytes and self.headers_sent:
+                if data:  # the usual piece of a stream: straight to the socket
+                    send(frame(data))
+            elif self.taken:
                 return
-            if data:
-                write(data)
-            elif type(data) is not bytes:
-                write(data)  # b"" is fine; "" or None gets write()'s error
+            elif data or type(data) is not bytes:
+                write(data)  # the first piece (with the headers), or a wrong type: write() says
         if self.status is None:
             raise AssertionError("the application returned without calling start_response()")
         if not self.headers_sent:
