@@ -1,0 +1,71 @@
+"""Helpers for the websocket and chat tests: a WSGI server in a thread, fds, free ports.
+
+The server runs in its own OS thread with its own hub, so a test can drive it with ordinary
+blocking clients (websocket-client, http.client, selenium) from the test's thread.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open right now."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+class ServedInThread:
+    """``with ServedInThread(app) as served:`` -- ``served.port``; stopped on exit."""
+
+    def __init__(self, app, **server_options):
+        self.app = app
+        self.server_options = server_options
+        self.ready = threading.Event()
+        self.port = None
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name="wsgi-server", daemon=True)
+
+    def _run(self) -> None:
+        import coopconc
+        from coopconc.event import Event
+        from coopconc.pywsgi import WSGIServer
+
+        try:
+            self.server = WSGIServer(("127.0.0.1", 0), self.app, log=None, **self.server_options)
+            self.server.start()
+            self.port = self.server.server_port
+            self.hub = coopconc.get_hub()
+            self.stopping = Event()
+        except BaseException as exc:
+            self.error = exc
+            self.ready.set()
+            raise
+        self.ready.set()
+        self.stopping.wait()
+        self.server.stop(timeout=1)
+        self.hub.destroy()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.ready.wait(10), "the server thread did not start within 10 s"
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def call(self, fn, *args) -> None:
+        """Run ``fn(*args)`` in the server's hub (from the test's thread)."""
+        self.hub.run_callback_threadsafe(fn, *args)
+
+    def __exit__(self, *exc_info) -> None:
+        self.call(self.stopping.set)
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "the server thread did not stop within 10 s"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
