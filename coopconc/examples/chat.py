@@ -329,7 +329,9 @@ def create_app(chat: Chat | None = None, **chat_options) -> Flask:
     def poll(uid):
         return app.json.response(chat.poll(_checked_uid(uid)))
 
-    @app.get("/ws/<room>/<uid>")
+    # websocket=True: Werkzeug's router keeps websocket requests apart from plain ones
+    # (a plain GET here gets 400, a websocket to any other address too).
+    @app.route("/ws/<room>/<uid>", websocket=True)
     def websocket(room, uid):
         room, uid = _checked_room(chat, room), _checked_uid(uid)
         ws = request.environ.get("wsgi.websocket")
