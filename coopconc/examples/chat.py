@@ -359,9 +359,14 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)"
     )
     parser.add_argument("--log", action="store_true", help="print an access log line per request")
+    parser.add_argument(
+        "--poll-timeout", type=float, default=10.0, help="seconds a long poll waits (default 10)"
+    )
     args = parser.parse_args(argv)
 
-    app = create_app()
+    if not 0 < args.poll_timeout <= 3600:
+        parser.error(f"--poll-timeout {args.poll_timeout}: give seconds between 0 and 3600")
+    app = create_app(poll_timeout=args.poll_timeout)
     server = WSGIServer((args.host, args.port), app, log="default" if args.log else None)
     stop = Event()
     coopconc.signal_handler(signal.SIGTERM, stop.set)
