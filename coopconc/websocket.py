@@ -241,6 +241,9 @@ class WebSocket:
         sock.settimeout(self.idle_timeout)
         try:
             sock.sendall(self._connection.send(AcceptConnection()))
+            # From now on talk to wsproto's frame-level Connection directly (the handshake
+            # wrapper around it is done; skipping it saves a generator per read).
+            self._connection = self._connection.connection
         except OSError:
             self._finish(None, "", linger=False)
             return

@@ -24,6 +24,7 @@ MODULES = [
     "coopconc.bench.pool",
     "coopconc.bench.io",
     "coopconc.bench.threadpool",
+    "coopconc.bench.websocket",
 ]
 
 
