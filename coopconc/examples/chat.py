@@ -130,6 +130,7 @@ class Chat:
             user = self.users[uid] = User(uid)
             if self._reaper is None:
                 self._reaper = coopconc.spawn(self._reap_forever)
+                self._reaper.name = "chat-reaper"
         return user
 
     def subscribe(self, room: str, uid: str, fresh: bool = False) -> Subscription:
