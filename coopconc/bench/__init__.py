@@ -23,6 +23,7 @@ MODULES = [
     "coopconc.bench.data",
     "coopconc.bench.pool",
     "coopconc.bench.io",
+    "coopconc.bench.wsgi",
     "coopconc.bench.threadpool",
     "coopconc.bench.websocket",
 ]
