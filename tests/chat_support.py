@@ -69,3 +69,58 @@ class ServedInThread:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+class ChatProcess:
+    """``with ChatProcess("--poll-timeout", "1") as chat:`` -- ``python -m coopconc.examples.chat``
+    on a free port; ``chat.port``, ``chat.url``, ``chat.process``. On exit: SIGTERM, and the
+    exit status must be 0."""
+
+    def __init__(self, *args: str):
+        self.args = args
+
+    def __enter__(self):
+        import re
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coopconc.examples.chat", "--port", "0", *self.args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not found:
+            self.process.kill()
+            self.close_pipes()
+            raise AssertionError(f"the chat printed {line!r} instead of its URL")
+        self.url = found.group(0)
+        self.port = int(found.group(1))
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        return self
+
+    def stop(self, signum=None) -> int:
+        """Send ``signum`` (SIGTERM) and return the exit status (within 10 s)."""
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signum or signal.SIGTERM)
+        return self.process.wait(timeout=10)
+
+    def close_pipes(self) -> None:
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+    def __exit__(self, exc_type, *exc_info) -> None:
+        try:
+            status = self.stop()
+        except BaseException:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self.close_pipes()
+        if exc_type is None:
+            assert status == 0, f"the chat exited with status {status} on SIGTERM"

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import websocket  # websocket-client
-from chat_support import ServedInThread
+from chat_support import ChatProcess, ServedInThread
 
 import coopconc
 from coopconc.examples.chat import Chat, create_app
@@ -229,67 +229,34 @@ def test_queues_are_bounded_and_leavers_are_unsubscribed():
 # -- the command -----------------------------------------------------------------------------
 
 
-def start_chat(*args) -> tuple[subprocess.Popen, int]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coopconc.examples.chat", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert found, (
-        f"the chat printed {line!r}, not its URL; stderr: {process.stderr.read() if process.poll() is not None else ''}"
-    )
-    return process, int(found.group(1))
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_command_prints_its_url_and_exits_0_on_signal_with_clients_open(signum):
-    process, port = start_chat()
-    try:
-
-        class Served:
-            url = f"http://127.0.0.1:{port}"
-            ws_url = f"ws://127.0.0.1:{port}"
-
-        Served.port = port
-        assert request(Served, "GET", "/topic1/ruth")[0] == 200
-        ws = ws_connect(Served, "topic1", "sam")
-        pending = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    with ChatProcess() as chat:
+        assert request(chat, "GET", "/topic1/ruth")[0] == 200
+        ws = ws_connect(chat, "topic1", "sam")
+        pending = http.client.HTTPConnection("127.0.0.1", chat.port, timeout=15)
         pending.request("POST", "/poll/ruth")
-        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        idle = http.client.HTTPConnection("127.0.0.1", chat.port, timeout=15)
         idle.request("GET", "/ruth")
         idle.getresponse().read()  # a kept-alive connection, idle
         time.sleep(0.3)
         start = time.monotonic()
-        process.send_signal(signum)
-        assert process.wait(timeout=10) == 0
+        assert chat.stop(signum) == 0
         assert time.monotonic() - start < 5
         assert json.loads(pending.getresponse().read()) == []  # the poll was answered
         opcode, payload = ws.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(payload[:2], "big") == 1001
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_command_binds_loopback_by_default():
-    process, port = start_chat()
-    try:
-        pid_fds = f"/proc/{process.pid}/net/tcp"
-        listening = [line.split() for line in open(pid_fds).read().splitlines()[1:]]
-        local = {row[1] for row in listening if row[3] == "0A"}  # state 0A: LISTEN
-        assert f"0100007F:{port:04X}" in local  # 127.0.0.1
-        assert f"00000000:{port:04X}" not in local  # not 0.0.0.0
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        process.stdout.close()
-        process.stderr.close()
+    with ChatProcess() as chat:
+        rows = [
+            line.split()
+            for line in open(f"/proc/{chat.process.pid}/net/tcp").read().splitlines()[1:]
+        ]
+        listening = {row[1] for row in rows if row[3] == "0A"}  # state 0A: LISTEN
+        assert f"0100007F:{chat.port:04X}" in listening  # 127.0.0.1
+        assert f"00000000:{chat.port:04X}" not in listening  # not 0.0.0.0
 
 
 def test_command_help_names_its_options():

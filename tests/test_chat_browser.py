@@ -11,16 +11,13 @@ that message, and a warning says so in the summary.
 
 from __future__ import annotations
 
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 import pytest
+from chat_support import ChatProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -83,19 +80,8 @@ def new_browser(profile_root: str) -> webdriver.Chrome:
 
 @pytest.fixture(scope="module")
 def chat_url():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coopconc.examples.chat", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = process.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-    assert found, f"the chat printed {line!r} instead of its URL"
-    yield found.group(0)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=10) == 0, "the chat did not exit with status 0 on SIGTERM"
-    process.stdout.close()
+    with ChatProcess() as chat:
+        yield chat.url
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,9 @@ from __future__ import annotations
 import collections
 import json
 import os
-import re
-import signal
-import subprocess
-import sys
 import time
+
+from chat_support import ChatProcess
 
 import coopconc
 from coopconc.examples.clients import HTTPClient, WebSocketClient
@@ -33,35 +31,22 @@ def server_fds(pid: int) -> int:
 
 
 def test_500_pollers_and_500_websockets_get_every_message_exactly_once():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coopconc.examples.chat", "--port", "0", "--poll-timeout", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = int(re.search(r"127\.0\.0\.1:(\d+)/", process.stdout.readline()).group(1))
+    with ChatProcess("--poll-timeout", "1") as chat:
+        pid = chat.process.pid
         time.sleep(0.2)
-        fds_before = server_fds(process.pid)
-        coopconc.run(lambda: run_clients(port, process.pid), clock="real")
+        fds_before = server_fds(pid)
+        coopconc.run(lambda: run_clients(chat.port), clock="real")
         deadline = time.monotonic() + 15
-        while server_fds(process.pid) != fds_before and time.monotonic() < deadline:
+        while server_fds(pid) != fds_before and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert server_fds(process.pid) == fds_before, (
-            f"the server had {fds_before} fds before the clients, {server_fds(process.pid)} after"
+        assert server_fds(pid) == fds_before, (
+            f"the server had {fds_before} fds before the clients, {server_fds(pid)} after"
         )
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        assert process.stderr.read() == ""  # no traceback, no refused request
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-        process.stderr.close()
+        assert chat.stop() == 0
+        assert chat.process.stderr.read() == ""  # no traceback, no refused request
 
 
-def run_clients(port: int, server_pid: int) -> None:
+def run_clients(port: int) -> None:
     connecting = Semaphore(50)  # stay within the server's listen backlog
     ready = coopconc.event.Event()
     go = coopconc.event.Event()
