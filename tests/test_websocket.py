@@ -22,6 +22,8 @@ from coopconc.websocket import WebSocket, WebSocketError, WebSocketMiddleware
 
 # -- the apps under test -----------------------------------------------------------------
 
+ERRORS_AFTER_CLOSE: list[str] = []  # what /twice's send() after close() raised
+
 
 def echo_app(environ, start_response):
     ws = environ.get("wsgi.websocket")
@@ -58,7 +60,7 @@ def echo_app(environ, start_response):
         try:
             ws.send("after close")
         except WebSocketError as exc:
-            return [f"{exc}".encode()]
+            ERRORS_AFTER_CLOSE.append(str(exc))
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"no websocket here"]
@@ -155,6 +157,13 @@ def read_close(sock) -> tuple[int, str]:
             return struct.unpack("!H", payload[:2])[0], payload[2:].decode()
 
 
+def expect_close(client: websocket.WebSocket) -> tuple[int, bytes]:
+    """The next frame must be a close frame: its (code, reason)."""
+    opcode, payload = client.recv_data(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE, (opcode, payload)
+    return struct.unpack("!H", payload[:2])[0], payload[2:]
+
+
 def upgraded(served) -> socket.socket:
     sock = raw_handshake(served)
     assert read_head(sock).startswith(b"HTTP/1.1 101 ")
@@ -213,10 +222,7 @@ def test_client_close_is_answered_with_the_same_code(served):
 def test_server_close_sends_code_and_reason(served):
     client = connect(served, "/bye")
     assert client.recv() == "closing"
-    opcode, payload = client.recv_data(control_frame=True)
-    assert opcode == websocket.ABNF.OPCODE_CLOSE
-    assert struct.unpack("!H", payload[:2])[0] == 4000
-    assert payload[2:] == b"bye now"
+    assert expect_close(client) == (4000, b"bye now")
     client.close()
 
 
@@ -249,17 +255,18 @@ def test_one_reader_at_a_time_and_no_send_after_close(served):
     client = connect(served, "/twice")
     text = client.recv()
     assert text.startswith("refused: ") and "already receiving" in text
-    opcode, payload = client.recv_data(control_frame=True)
-    assert opcode == websocket.ABNF.OPCODE_CLOSE and payload[:2] == struct.pack("!H", 1000)
+    assert expect_close(client)[0] == 1000
     client.close()
+    deadline = time.monotonic() + 5
+    while not ERRORS_AFTER_CLOSE and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ERRORS_AFTER_CLOSE and "it is closed" in ERRORS_AFTER_CLOSE[0]
 
 
 def test_an_app_that_raises_closes_with_1011(served):
     client = connect(served, "/crash")
     assert client.recv() == "about to crash"
-    opcode, payload = client.recv_data(control_frame=True)
-    assert opcode == websocket.ABNF.OPCODE_CLOSE
-    assert struct.unpack("!H", payload[:2])[0] == 1011
+    assert expect_close(client)[0] == 1011
     client.close()
     assert_echo_works(served)
 
