@@ -378,7 +378,7 @@ else:
 #   used before the first user came;
 # - the delivery time: from one post until *every* user in the room has the message.
 #
-# By default it goes to 100 users of each kind, to stay quick; run the notebook with
+# By default it goes to 50 users of each kind, to stay quick; run the notebook with
 # `COOPCONC_FULL=1` for 100, 1,000 and 2,000 of each. The clients run in this process, as
 # greenlets, so part of the delivery time is theirs.
 
@@ -399,7 +399,7 @@ from coopconc.examples.clients import HTTPClient, WebSocketClient
 from coopconc.pool import Pool
 from coopconc.socket import create_connection
 
-SIZES = (100, 1000, 2000) if os.environ.get("COOPCONC_FULL") == "1" else (20, 100)
+SIZES = (100, 1000, 2000) if os.environ.get("COOPCONC_FULL") == "1" else (10, 50)
 
 
 def rss_mb(pid):
