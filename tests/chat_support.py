@@ -18,8 +18,9 @@ def open_fds() -> int:
 class ServedInThread:
     """``with ServedInThread(app) as served:`` -- ``served.port``; stopped on exit."""
 
-    def __init__(self, app, **server_options):
+    def __init__(self, app, on_stop=None, **server_options):
         self.app = app
+        self.on_stop = on_stop  # called in the server's thread before it stops
         self.server_options = server_options
         self.ready = threading.Event()
         self.port = None
@@ -43,7 +44,10 @@ class ServedInThread:
             raise
         self.ready.set()
         self.stopping.wait()
+        if self.on_stop is not None:
+            self.on_stop()
         self.server.stop(timeout=1)
+        coopconc.sleep(0.05)  # let the killed greenlets finish: none is left blocked
         self.hub.destroy()
 
     def __enter__(self):

@@ -25,7 +25,8 @@ from coopconc.examples.chat import Chat, create_app
 
 @pytest.fixture(scope="module")
 def served():
-    with ServedInThread(create_app(poll_timeout=0.5)) as served:
+    app = create_app(poll_timeout=0.5)
+    with ServedInThread(app, on_stop=app.chat.shutdown) as served:
         yield served
 
 
@@ -150,7 +151,7 @@ def test_bad_messages_are_refused(served):
 
 def test_a_pending_poll_wakes_when_a_message_arrives():
     app = create_app(poll_timeout=10)
-    with ServedInThread(app) as served:
+    with ServedInThread(app, on_stop=app.chat.shutdown) as served:
         request(served, "GET", "/topic1/leo")
         conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=15)
         conn.request("POST", "/poll/leo")
@@ -174,6 +175,28 @@ def test_websocket_receives_json_frames_and_posts_for_the_room(served):
     ws.send(json.dumps({"message": "hello nina"}))
     assert json.loads(ws.recv()) == "olga: hello nina"  # olga is in the room too
     assert poll(served, "nina") == ["nina: hello olga", "olga: hello nina"]
+    ws.close()
+
+
+def test_two_tabs_of_one_user_both_get_every_message(served):
+    request(served, "GET", "/topic2/tess")
+    first = ws_connect(served, "topic2", "tess")
+    request(served, "GET", "/topic2/tess")  # a second tab opens (or the first reloads)
+    second = ws_connect(served, "topic2", "tess")
+    assert put(served, "topic2", "uma", "to both tabs") == 200
+    assert json.loads(first.recv()) == "uma: to both tabs"
+    assert json.loads(second.recv()) == "uma: to both tabs"
+    first.close()
+    assert put(served, "topic2", "uma", "to the tab left") == 200
+    assert json.loads(second.recv()) == "uma: to the tab left"
+    second.close()
+
+
+def test_messages_between_page_and_websocket_are_not_lost(served):
+    request(served, "GET", "/topic2/vera")  # subscribed from here on
+    assert put(served, "topic2", "will", "before the websocket opened") == 200
+    ws = ws_connect(served, "topic2", "vera")
+    assert json.loads(ws.recv()) == "will: before the websocket opened"
     ws.close()
 
 

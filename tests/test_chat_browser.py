@@ -12,6 +12,7 @@ that message, and a warning says so in the summary.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -76,6 +77,18 @@ def new_browser(profile_root: str) -> webdriver.Chrome:
     driver.set_page_load_timeout(20)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_WEBSOCKETS})
     return driver
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_selenium_afterwards():
+    """selenium keeps its own copies of ``time.sleep`` (``from time import sleep``); later
+    tests in this process (coopconc.monkey's) look for such copies in ``sys.modules`` and
+    would find these. Drop selenium's modules once the browser tests are done."""
+    yield
+    for name in [
+        name for name in sys.modules if name == "selenium" or name.startswith("selenium.")
+    ]:
+        del sys.modules[name]
 
 
 @pytest.fixture(scope="module")

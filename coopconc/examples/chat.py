@@ -7,9 +7,10 @@ per user), ported to Python 3 and fixed.
 
 How it works
     ``Chat`` holds the state: each ``Room`` keeps its last 25 messages and a ``Subscription``
-    per user in it; each subscription owns a bounded ``coopconc.queue.Queue``. Posting a
-    message puts the string ``"uid: text"`` into every subscriber's queue of that room -- a
-    loop of ``put_nowait``, no waiting -- and wakes the user's pending long poll.
+    per user in it; each subscription owns a bounded ``coopconc.queue.Queue`` for long polls
+    and one more per open websocket of that user (so two tabs both get everything). Posting
+    a message puts the string ``"uid: text"`` into those queues for every subscriber of the
+    room -- a loop of ``put_nowait``, no waiting -- and wakes the user's pending long poll.
 
     Two ways to get the messages out, and the page picks one:
 
@@ -65,24 +66,51 @@ MAX_UID = 40  # characters in a uid; over it: 400
 
 
 class Subscription:
-    """One user in one room: the queue of messages not yet delivered to them."""
+    """One user in one room: the messages not yet delivered to them.
+
+    ``queue`` holds them for long polls. Each open websocket of the user gets its own
+    ``feed`` queue instead (``attach``), so two tabs of one user both see every message;
+    while a websocket is open, nothing piles up in ``queue``.
+    """
 
     def __init__(self, room: Room, uid: str, queue_size: int):
         self.room = room
         self.uid = uid
+        self.queue_size = queue_size
         self.queue: Queue = Queue(queue_size)
-        self.websockets = 0  # open websockets reading this queue
+        self.feeds: list[Queue] = []  # one per open websocket
         self.last_seen = coopconc.now()
-        self.dropped = 0  # messages lost because the queue was full
+        self.dropped = 0  # messages lost because a queue was full
+
+    @property
+    def websockets(self) -> int:
+        return len(self.feeds)
 
     def deliver(self, message: str) -> None:
-        if self.queue.full():
-            self.queue.get_nowait()  # drop the oldest: a bounded queue never waits here
-            self.dropped += 1
-        self.queue.put_nowait(message)
+        for queue in self.feeds or [self.queue]:
+            if queue.full():
+                queue.get_nowait()  # drop the oldest: a bounded queue never waits here
+                self.dropped += 1
+            queue.put_nowait(message)
+
+    def attach(self) -> Queue:
+        """A feed for a new websocket; the first one takes what waited since the page opened."""
+        feed = Queue(self.queue_size)
+        if not self.feeds:
+            while not self.queue.empty():
+                feed.put_nowait(self.queue.get_nowait())
+        self.feeds.append(feed)
+        return feed
+
+    def detach(self, feed: Queue) -> None:
+        self.feeds.remove(feed)
+        self.last_seen = coopconc.now()
+
+    def queued(self) -> int:
+        return self.queue.qsize() + sum(feed.qsize() for feed in self.feeds)
 
     def __repr__(self) -> str:
-        return f"<Subscription {self.uid!r} in {self.room.name} queued={self.queue.qsize()} websockets={self.websockets}>"
+        return f"<Subscription {self.uid!r} in {self.room.name} queued={self.queued()} websockets={self.websockets}>"
 
 
 class Room:
@@ -134,14 +162,15 @@ class Chat:
         return user
 
     def subscribe(self, room: str, uid: str, fresh: bool = False) -> Subscription:
-        """Put ``uid`` in ``room`` (once); ``fresh`` empties its queue (the page shows history)."""
+        """Put ``uid`` in ``room`` (once); ``fresh`` empties its poll queue (the page shows history)."""
         user = self.user(uid)
         sub = user.subscriptions.get(room)
-        if sub is None or fresh:
-            old, sub = sub, Subscription(self.rooms[room], uid, self.queue_size)
-            if old is not None:
-                sub.websockets = old.websockets
+        if sub is None:
+            sub = Subscription(self.rooms[room], uid, self.queue_size)
             user.subscriptions[room] = self.rooms[room].subscribers[uid] = sub
+        elif fresh:
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
         sub.last_seen = coopconc.now()
         return sub
 
@@ -215,8 +244,8 @@ class Chat:
     def serve_websocket(self, ws, room: str, uid: str) -> None:
         """Send the room's messages down ``ws`` and post what comes up, until it closes."""
         sub = self.subscribe(room, uid)
-        sub.websockets += 1
-        writer = coopconc.spawn(self._forward, sub, ws)
+        feed = sub.attach()
+        writer = coopconc.spawn(self._forward, feed, ws)
         try:
             for frame in ws:
                 if not isinstance(frame, str):
@@ -236,13 +265,12 @@ class Chat:
                     self.post(room, uid, text)
         finally:
             writer.kill()
-            sub.websockets -= 1
-            sub.last_seen = coopconc.now()
+            sub.detach(feed)
 
     @staticmethod
-    def _forward(sub: Subscription, ws) -> None:
+    def _forward(feed: Queue, ws) -> None:
         while True:
-            message = sub.queue.get()
+            message = feed.get()
             try:
                 ws.send(json.dumps(message))
             except WebSocketError:
@@ -254,14 +282,14 @@ class Chat:
         for user in self.users.values():
             user.arrived.set()
         if self._reaper is not None:
-            self._reaper.kill(block=False)
+            self._reaper.kill()
 
     def stats(self) -> dict:
         subs = [s for r in self.rooms.values() for s in r.subscribers.values()]
         return {
             "users": len(self.users),
             "subscriptions": len(subs),
-            "queued": sum(s.queue.qsize() for s in subs),
+            "queued": sum(s.queued() for s in subs),
             "dropped": sum(s.dropped for s in subs),
         }
 

@@ -128,6 +128,7 @@ def check_shout(shout) -> str:
 
     server = WSGIServer(("127.0.0.1", 0), WebSocketMiddleware(app), log=None, error_log=None)
     server.start()
+    sock = None
     try:
         sock = create_connection(("127.0.0.1", server.server_port), timeout=2)
         try:
@@ -156,11 +157,14 @@ def check_shout(shout) -> str:
         assert client.close_code == 1000, (
             f"it closed with code {client.close_code}; use 1000 (normal closure)"
         )
-        client.sock.close()
+        sock.close()
         coopconc.sleep(0.05)
         assert returned, "shout() did not return after closing; return after ws.close()"
     finally:
+        if sock is not None:
+            sock.close()  # the server's side of the websocket sees the end too
         server.stop(timeout=1)
+        coopconc.sleep(0.05)  # the server's greenlets end on the hub's next turns
     return "upper-cases every message and closes with 1000 on 'bye'"
 
 

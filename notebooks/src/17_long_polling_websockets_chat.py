@@ -203,9 +203,11 @@ server.stop()
 #
 #     python -m coopconc.examples.chat            # then open http://127.0.0.1:8000/
 #
-# The state is a `Chat`: rooms, and for each user in a room a `Subscription` that owns a
-# bounded queue. Posting is a loop of `put_nowait` — it never waits, however many users
-# there are — plus a nudge to each user's long poll:
+# The state is a `Chat`: rooms, and for each user in a room a `Subscription` that owns
+# bounded queues — one for long polls, and one per open websocket (`attach`; the first
+# websocket takes over what waited since the page opened). Posting is a loop of
+# `put_nowait` — it never waits, however many users there are — plus a nudge to each
+# user's long poll:
 
 # %%
 # coopconc only: inspect.getsource of coopconc's chat example
@@ -215,6 +217,7 @@ from coopconc.examples.chat import Chat, Subscription
 
 print(inspect.getsource(Chat.post))
 print(inspect.getsource(Subscription.deliver))
+print(inspect.getsource(Subscription.attach))
 
 # %% [markdown]
 # A long poll takes everything queued for the user, in every room it joined; if there is
@@ -233,7 +236,8 @@ print(inspect.getsource(Chat.poll))
 
 # %% [markdown]
 # A websocket user gets two greenlets: the request's own reads what the browser posts,
-# and `_forward` takes messages off the user's queue and sends each as a JSON text frame.
+# and `_forward` takes messages off the websocket's own queue (its *feed*: two tabs of one
+# user each get every message) and sends each as a JSON text frame.
 # Whatever the browser sends that is not `{"message": "..."}` closes *that* websocket with
 # a reason; nobody else notices.
 
@@ -324,7 +328,7 @@ sockets = {}
 
 def websocket_user(uid):
     sockets[uid] = RecordingSocket()
-    chat._forward(chat.subscribe("topic1", uid), sockets[uid])
+    chat._forward(chat.subscribe("topic1", uid).attach(), sockets[uid])
 
 
 def polling_user(uid):
