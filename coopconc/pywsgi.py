@@ -19,7 +19,8 @@ How it is built
       already undone), ``EndOfMessage``. It also refuses what is malformed (a bad request
       line, a bad Content-Length, broken chunk framing, a header section over our limit).
       One ``h11.Connection`` reads one request; the bytes it got past that request (a
-      pipelined next request) start the next one.
+      pipelined next request) start the next one. (h11 can write responses too, but
+      through it a hello-world response costs about twice the time of the few lines below.)
     * ``Input`` is ``wsgi.input``: it asks h11 for the next ``Data`` only when the
       application reads, so a body is never read unless wanted -- and the
       ``100 Continue`` a client may be waiting for is sent at that moment, not before.
@@ -37,7 +38,12 @@ How it is built
     traceback goes to ``error_log``, never to the client); a client that vanishes
     mid-response ends its handler quietly; an idle kept-alive connection is closed after
     ``idle_timeout`` seconds; a client that sends half a request and stalls ties up only
-    its own greenlet (and only for ``idle_timeout`` per silent read).
+    its own greenlet (and only for ``idle_timeout`` per silent read). ``stop(timeout)``
+    closes idle kept-alive connections at once and lets requests in progress finish
+    (their responses say ``Connection: close``) for up to ``timeout`` seconds.
+
+    Besides the hub (through sockets), the module reads the wall clock: the ``Date`` header
+    and the access log's date and duration need it.
 
 How it maps to gevent.pywsgi
     Same names and arguments: ``WSGIServer(listener, application, backlog, spawn, log,
@@ -52,10 +58,17 @@ How it maps to gevent.pywsgi
 
     coopconc-only: ``environ["coopconc.take_connection"]()`` hands the client's socket to
     the application, for protocols that leave HTTP behind (websockets). It returns
-    ``(sock, buffered)``: the socket (blocking mode, no timeout) and the bytes already
-    received past the request head. From then on the server sends nothing, reads nothing
-    and does not close the socket; whatever the application returns is ignored (its
-    ``close()`` is still called) and the connection is not reused for HTTP.
+    ``(sock, buffered)``: the coopconc socket (timeout reset to None) and the bytes already
+    received past the request head that nobody has read (call it before reading
+    ``wsgi.input``). From then on the server sends nothing, reads nothing and does not
+    close the socket -- closing it is the caller's job; whatever the application passes to
+    ``start_response`` or returns is ignored (the iterable's ``close()`` is still called),
+    the connection is not reused for HTTP, and the handler's greenlet ends when the
+    application returns. A request with ``Connection: Upgrade`` (where h11 pauses, waiting
+    to see whether the protocol switches) works the same way; if the application does not
+    take the socket, the server answers it as any other request. Subclassing
+    ``WSGIHandler`` (gevent-websocket's way) works too: ``run_application`` sees
+    ``self.environ``, ``self.socket`` and ``self.start_response``.
 
 Taught in notebook 16 (servers).
 """
@@ -73,6 +86,7 @@ from urllib.parse import unquote_to_bytes
 import h11
 
 from coopconc.event import Event
+from coopconc.hub import sleep
 from coopconc.server import StreamServer
 from coopconc.socket import IPPROTO_TCP, SHUT_RDWR, SHUT_WR, TCP_NODELAY
 
@@ -262,6 +276,7 @@ class WSGIHandler:
         self.idle = False  # waiting for the first byte of a request
         self._leftover = b""  # bytes received past the last request: the next one's start
         self.taken = False  # the application took the socket (take_connection)
+        self.response_length = 0  # bytes of the current response sent so far
 
     def __repr__(self) -> str:
         state = "taken" if self.taken else ("idle" if self.idle else "busy")
@@ -385,10 +400,10 @@ class WSGIHandler:
             if self.parser.they_are_waiting_for_100_continue:
                 return False  # the client has not sent the body and will not: start afresh
             try:
-                while body._more():
+                while body.read(65536):
                     if body.received > self.server.max_drain:
                         return False  # too much to throw away: close instead
-            except (h11.RemoteProtocolError, _BadRequest):
+            except _BadRequest:
                 return False
         self._leftover = self.parser.trailing_data[0]
         return True
@@ -400,6 +415,7 @@ class WSGIHandler:
         parser = self.parser
         if parser.they_are_waiting_for_100_continue and not self.headers_sent:
             self._send(_CONTINUE)
+            self.response_length = 0  # the log counts the final response only
         while True:
             try:
                 event = self._next_event()
@@ -414,9 +430,10 @@ class WSGIHandler:
             elif type(event) is h11.EndOfMessage or event is h11.PAUSED:
                 return b""
             else:  # ConnectionClosed mid-body
-                raise ConnectionResetError("the client closed the connection mid-body")
+                raise _ClientGone("the client closed the connection mid-body")
 
     def _send(self, data: bytes) -> None:
+        self.response_length += len(data)  # all bytes of the response, as gevent's log counts
         try:
             self.socket.sendall(data)
         except OSError as exc:
@@ -552,7 +569,6 @@ class WSGIHandler:
             f"HTTP/1.1 {self.status}\r\nContent-Type: text/plain\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\nDate: {_http_date()}\r\n\r\n"
         )
-        self.response_length = len(body)
         self._send(head.encode() + body)
 
     def process_result(self) -> None:
@@ -678,7 +694,6 @@ class WSGIHandler:
         """``data`` as it goes on the wire: chunked, cut at Content-Length, or nothing (HEAD)."""
         if not self._send_body:
             return b""
-        self.response_length += len(data)
         if self._chunked:
             return b"%x\r\n%b\r\n" % (len(data), data)
         remaining = self._remaining
@@ -749,7 +764,8 @@ class WSGIServer(StreamServer):
     """
 
     handler_class = WSGIHandler
-    #: Seconds a connection may stay silent (between requests, or mid-request) before closing.
+    #: Seconds a client may stay silent (between requests, mid-request) or stop reading our
+    #: response before its connection is closed.
     idle_timeout = 60.0
     #: Largest request head (request line + headers) in bytes; over it: 431 (or 414).
     max_header_size = 16384
@@ -854,8 +870,11 @@ class WSGIServer(StreamServer):
         if self.handlers:
             self._no_handlers.wait(timeout)  # each busy one returns after its response
         for handler in list(self.handlers):
-            _shutdown(handler.socket)
+            _shutdown(handler.socket)  # too slow: its next recv or send fails
+        if self.handlers:
+            self._no_handlers.wait(1)
         StreamServer.stop(self, timeout=timeout)
+        sleep(0)  # the acceptor was killed without waiting: let that happen before we return
 
     def __repr__(self) -> str:
         return StreamServer.__repr__(self)[:-1] + f" connections={len(self.handlers)}>"

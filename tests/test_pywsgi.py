@@ -882,15 +882,17 @@ def test_connections_leave_no_open_fds():
 def test_access_log_line_has_gevents_format():
     log = io.StringIO()
     server = serve(hello, log=log)
-    get(server, "/path?q=1")
+    raw = exchange(server, b"GET /path?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     line = log.getvalue()
     import re
 
-    assert re.fullmatch(
-        r'127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "GET /path\?q=1 HTTP/1\.1" 200 12 '
+    match = re.fullmatch(
+        r'127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "GET /path\?q=1 HTTP/1\.1" 200 (\d+) '
         r"\d+\.\d{6}\n",
         line,
-    ), line
+    )
+    assert match, line
+    assert int(match.group(1)) == len(raw)  # like gevent: every byte of the response
     server.stop()
 
 
@@ -965,4 +967,69 @@ def test_spawn_pool_limits_connections():
     assert read_responses(third, 1)[0].status == 200
     for sock in held[1:] + [third]:
         sock.close()
+    server.stop()
+
+
+# -- the benchmark rows (their speed is measured by `make bench`, not here) ----------------------
+
+
+def test_the_wsgi_bench_rows_are_registered():
+    from coopconc.bench import load_all
+
+    names = set(load_all())
+    for row in [
+        "WSGI hello, 50 clients",
+        "WSGI hello, 50 QUICKACK clients",
+        "WSGI 64 KiB chunked, 50 clients",
+        "WSGI 64 KiB chunked, 50 QUICKACK",
+    ]:
+        assert row in names
+
+
+def test_the_bench_client_finds_where_a_response_ends():
+    from coopconc.bench.wsgi import _complete
+
+    fixed = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    assert _complete(fixed) == len(fixed)
+    assert _complete(fixed[:-1]) == 0
+    assert _complete(fixed + b"HTTP/1.1") == len(fixed)
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    assert _complete(chunked) == len(chunked)
+    assert _complete(chunked[:-2]) == 0
+
+
+def test_client_leaving_mid_body_ends_its_handler_quietly(capfd):
+    reads = []
+
+    def app(environ, start_response):
+        reads.append("reading")
+        environ["wsgi.input"].read()
+        reads.append("never here")
+        start_response("200 OK", [])
+        return []
+
+    server = serve(app)
+    with connect(server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten.")
+        coopconc.sleep(0.05)
+    with coopconc.Timeout(5):
+        while server.handlers:
+            coopconc.sleep(0.01)
+    assert reads == ["reading"]
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err + server.error_log.getvalue()
+    assert get(server).status == 200
+    server.stop()
+
+
+def test_an_upgrade_request_not_taken_is_answered_as_http_and_the_connection_goes_on():
+    server = serve(hello)
+    with connect(server) as sock:
+        sock.sendall(
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+            b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        responses = read_responses(sock, 2)
+    assert [r.status for r in responses] == [200, 200]
+    assert [r.body for r in responses] == [b"Hello World\n"] * 2
     server.stop()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import subprocess
 import sys
 import time
 
@@ -142,7 +143,125 @@ def run_clients(port: int, n: int, path: str, quickack: bool, clients: int = CLI
     return elapsed
 
 
+# -- not a coopconc-vs-gevent row: greenlets against threads (notebook 16) -----------------------
+
+
+def _slow_hello(sleep, delay: float):
+    """A hello-world app that first waits ``delay`` s, as if it asked a database."""
+
+    def app(environ, start_response):
+        sleep(delay)
+        return hello_app(environ, start_response)
+
+    return app
+
+
+def _serve_in_this_process(kind: str, delay: float) -> None:
+    """Child process: serve a slow hello on 127.0.0.1 with ``kind``; print the port; run."""
+    if kind == "coopconc":
+        import coopconc
+        from coopconc.pywsgi import WSGIServer
+
+        app = _slow_hello(coopconc.sleep, delay)
+        server = WSGIServer(("127.0.0.1", 0), app, backlog=1024, log=None)
+        server.start()
+        print(server.server_port, flush=True)
+        server.serve_forever()
+    else:  # one OS thread per connection: the standard library's wsgiref + ThreadingMixIn
+        from socketserver import ThreadingMixIn
+        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+        class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+            daemon_threads = True
+            request_queue_size = 1024  # the same listen backlog as the coopconc server
+
+        class QuietHandler(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingWSGIServer(("127.0.0.1", 0), QuietHandler)
+        server.set_app(_slow_hello(time.sleep, delay))
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+
+
+def _peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+def _load(port: int, clients: int, requests: int) -> float:
+    """``clients`` greenlets, each making ``requests`` HTTP/1.0 requests; return seconds."""
+    import coopconc
+    from coopconc import socket as csocket
+
+    request = b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+
+    def client():
+        for _ in range(requests):
+            with csocket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(request)
+                answer = b""
+                while data := sock.recv(65536):
+                    answer += data
+                if not answer.endswith(b"Hello World\n"):
+                    raise RuntimeError(f"unexpected answer {answer[:60]!r}")
+
+    t0 = time.perf_counter()
+    coopconc.joinall([coopconc.spawn(client) for _ in range(clients)], raise_error=True)
+    return time.perf_counter() - t0
+
+
+def compare_with_threads(
+    plan=((10, 10), (100, 3)), delay: float = 0.05, kinds=("coopconc", "threads")
+) -> list[dict]:
+    """Requests per second and peak memory of a greenlet server and a thread-per-connection one.
+
+    Each kind of server runs, in its own child process, a hello-world app that waits
+    ``delay`` seconds first (a database call, say), so that every client's connection is
+    open and being served at the same time. For each ``(clients, requests)`` in ``plan``
+    (fewest clients first), ``clients`` concurrent greenlets in this process each make
+    ``requests`` requests, a new connection each (the thread server speaks HTTP/1.0 only).
+    Rows: ``{"server", "clients", "requests_per_s", "peak_rss_mib"}`` -- the peak is the
+    server process's resident-memory high-water mark so far (VmHWM).
+    """
+    children = {  # started together: their start-up times overlap
+        kind: subprocess.Popen(
+            [sys.executable, "-m", "coopconc.bench.wsgi", "serve", kind, str(delay)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for kind in kinds
+    }
+    rows = []
+    try:
+        for kind, child in children.items():
+            port = int(child.stdout.readline())
+            for clients, requests in plan:
+                seconds = _load(port, clients, requests)
+                rows.append(
+                    {
+                        "server": kind,
+                        "clients": clients,
+                        "requests_per_s": clients * requests / seconds,
+                        "peak_rss_mib": _peak_rss_mib(child.pid),
+                    }
+                )
+    finally:
+        for child in children.values():
+            child.kill()
+            child.wait()
+            child.stdout.close()
+    return rows
+
+
 if __name__ == "__main__":
-    port, count, path, kind = sys.argv[1:5]
-    seconds = run_clients(int(port), int(count), path, kind == "quickack")
-    print(json.dumps({"seconds": seconds}))
+    if sys.argv[1] == "serve":
+        _serve_in_this_process(sys.argv[2], float(sys.argv[3]))
+    else:
+        port, count, path, kind = sys.argv[1:5]
+        seconds = run_clients(int(port), int(count), path, kind == "quickack")
+        print(json.dumps({"seconds": seconds}))
