@@ -77,8 +77,8 @@ class ServedInThread:
 
 class ChatProcess:
     """``with ChatProcess("--poll-timeout", "1") as chat:`` -- ``python -m coopconc.examples.chat``
-    on a free port; ``chat.port``, ``chat.url``, ``chat.process``. On exit: SIGTERM, and the
-    exit status must be 0."""
+    on a free port; ``chat.port``, ``chat.url``, ``chat.process``. On exit: SIGTERM, and it
+    must exit with status 0 within 5 s (whatever clients are still connected)."""
 
     def __init__(self, *args: str):
         self.args = args
@@ -118,8 +118,12 @@ class ChatProcess:
         self.process.stderr.close()
 
     def __exit__(self, exc_type, *exc_info) -> None:
+        import time
+
+        start = time.monotonic()
         try:
             status = self.stop()
+            took = time.monotonic() - start
         except BaseException:
             self.process.kill()
             self.process.wait()
@@ -128,3 +132,4 @@ class ChatProcess:
             self.close_pipes()
         if exc_type is None:
             assert status == 0, f"the chat exited with status {status} on SIGTERM"
+            assert took < 5, f"the chat took {took:.1f} s to exit on SIGTERM (at most 5 s)"
