@@ -48,8 +48,9 @@ How it is built on the hub
     at once, with unread bytes still queued, would make the kernel send a reset, and the
     client could lose the close frame that says *why*.
 
-Names: ``WebSocket``, ``WebSocketError`` and the ``wsgi.websocket`` environ key are
-gevent-websocket's (``geventwebsocket``); ``WebSocketMiddleware``, ``accept()``,
+Names: ``WebSocket``, ``WebSocketError``, ``WebSocketHandler`` (for
+``WSGIServer(..., handler_class=WebSocketHandler)``) and the ``wsgi.websocket`` environ key
+are gevent-websocket's (``geventwebsocket``); ``WebSocketMiddleware``, ``accept()``,
 ``close_code``/``close_reason`` and iterating over a websocket are coopconc's additions.
 
 Taught in notebook 17 (long polling, websockets and the chat room).
@@ -61,6 +62,7 @@ import base64
 import collections
 import sys
 import traceback
+import weakref
 from socket import SHUT_WR
 from urllib.parse import quote
 
@@ -81,10 +83,12 @@ from wsproto.utilities import ProtocolError
 from coopconc.event import Event
 from coopconc.greenlet import joinall, spawn
 from coopconc.lock import Lock
+from coopconc.pywsgi import WSGIHandler
 
 __all__ = [
     "WebSocket",
     "WebSocketError",
+    "WebSocketHandler",
     "WebSocketMiddleware",
     "is_websocket_request",
 ]
@@ -528,3 +532,21 @@ class WebSocketMiddleware:
 
     def __repr__(self) -> str:
         return f"<WebSocketMiddleware {self.app!r} open={len(self.open_websockets)}>"
+
+
+_middleware_of_server: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class WebSocketHandler(WSGIHandler):
+    """gevent-websocket's way in: ``WSGIServer(address, app, handler_class=WebSocketHandler)``.
+
+    Every connection's app is wrapped in one ``WebSocketMiddleware`` per server (default
+    options), so ``environ["wsgi.websocket"]`` is there for websocket requests.
+    """
+
+    def __init__(self, sock, address, server):
+        WSGIHandler.__init__(self, sock, address, server)
+        middleware = _middleware_of_server.get(server)
+        if middleware is None:
+            middleware = _middleware_of_server[server] = WebSocketMiddleware(server.application)
+        self.application = middleware

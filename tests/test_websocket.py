@@ -18,7 +18,7 @@ import websocket  # websocket-client
 from chat_support import ServedInThread, open_fds
 
 import coopconc
-from coopconc.websocket import WebSocket, WebSocketError, WebSocketMiddleware
+from coopconc.websocket import WebSocket, WebSocketError, WebSocketHandler, WebSocketMiddleware
 
 # -- the apps under test -----------------------------------------------------------------
 
@@ -424,3 +424,16 @@ def test_bad_options_are_refused_with_a_reason():
         WebSocketMiddleware(echo_app, idle_timeout=float("nan"))
     with pytest.raises(ValueError, match="idle_timeout"):
         WebSocketMiddleware(echo_app, idle_timeout=-1)
+
+
+def test_gevent_websockets_handler_class_works_too():
+    """``WSGIServer(..., handler_class=WebSocketHandler)``, as with gevent-websocket."""
+    with ServedInThread(echo_app, handler_class=WebSocketHandler) as served:
+        assert_echo_works(served)
+        with pytest.raises(websocket.WebSocketBadStatusException) as info:
+            connect(served, "/nowhere")
+        assert info.value.status_code == 404
+        import urllib.request
+
+        with urllib.request.urlopen(served.url + "/", timeout=5) as response:
+            assert response.read() == b"plain http"
