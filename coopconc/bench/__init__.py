@@ -26,6 +26,7 @@ MODULES = [
     "coopconc.bench.wsgi",
     "coopconc.bench.zeromq",
     "coopconc.bench.threadpool",
+    "coopconc.bench.websocket",
 ]
 
 
