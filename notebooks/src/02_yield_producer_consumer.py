@@ -67,9 +67,10 @@
 #    too). The output shows the intended text: `f"Send a task {task_id} to consumer"`.
 # 3. **`task_id` never changes** — the producer never increments it, yet the output counts
 #    0, 1, 2. Add `task_id += 1`.
-# 4. **`print "Got %s",n`** — in Python 2 this prints the *tuple* `('Got %s', 'task 0')`, not
-#    `Got task 0`; in Python 3, `print("Got %s", n)` prints `Got %s task 0`. Write
-#    `print(f"Got {n}")`.
+# 4. **`print "Got %s",n`** — the comma does not format anything. Python 2's `print`
+#    statement prints its items separated by a space, so this prints `Got %s task 0`, not
+#    `Got task 0` (the `%s` is printed as it is); `print("Got %s", n)` does the same in
+#    Python 3. Only `%` formats: write `print("Got %s" % n)`, or better `print(f"Got {n}")`.
 # 5. **`while True` with `time.sleep(1)`** — the producer never ends and spends a second per
 #    task doing nothing. Here it sends a given number of tasks, does not sleep, and closes the
 #    consumer at the end (`c.close()` raises `GeneratorExit` inside it).
@@ -79,8 +80,7 @@
 #
 # The first three, shown on the spot:
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 def consumer():
     while True:
         n = yield
@@ -90,16 +90,15 @@ def consumer():
 c = consumer()
 c.next()  # Python 2's spelling
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 task_id = 0
 print("Send a task to consumer" % task_id)  # noqa: F507, UP031 (the source's bug, on purpose)
 
 # %%
 n = "task 0"
-print(("Got %s", n))  # what Python 2's `print "Got %s",n` printed: a tuple
-print("Got %s", n)  # what the same words print in Python 3
-print(f"Got {n}")  # what was meant
+print("Got %s", n)  # Python 2's `print "Got %s",n` printed the same: the items, space-separated
+print("Got %s" % n)  # formatting needs the % operator
+print(f"Got {n}")  # what was meant, in today's Python
 
 # %% [markdown]
 # ## The port to Python 3
@@ -200,14 +199,21 @@ lanes = {"producer": 1, "consumer": 0}
 fig, ax = plt.subplots(figsize=(8, 2.5))
 for i, (who, what) in enumerate(steps):
     y = lanes[who]
-    ax.barh(y, 0.9, left=i, color="tab:orange" if who == "producer" else "tab:blue")
+    ax.barh(y, 0.9, left=i, color="tab:orange" if who == "producer" else "tab:blue", label=f"{who} running")
     ax.text(i + 0.45, y, what.replace("task ", "t"), ha="center", va="center", fontsize=7)
     if i:
         ax.annotate("", (i, y), (i - 0.1, lanes[steps[i - 1][0]]), arrowprops={"arrowstyle": "->", "lw": 0.6})
 ax.set_yticks([0, 1], ["consumer", "producer"])
-ax.set_xlabel("step (one generator runs at a time)")
+ax.set_xticks(range(len(steps) + 1))
+ax.set_xlabel("step number (one generator runs at a time; an arrow is a hand-over)")
 ax.set_title("Generator pipeline: send() hands control over, yield hands it back")
-plt.show()
+handles, labels = ax.get_legend_handles_labels()
+ax.legend(handles[:2], labels[:2], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+fig.tight_layout()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("02_handoffs.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## The same pipeline with threads, a queue and a lock
@@ -217,9 +223,9 @@ plt.show()
 # *"The traditional producer-consumer model has one thread write messages and another take
 # them, with locks controlling the queue and the waiting — but it deadlocks easily."*
 #
-# Here the producer and the consumer are OS threads. `queue.Queue` holds the tasks (it has a
-# lock and two condition variables inside); a `threading.Lock` guards the shared `log` list
-# both threads append to. So that the output is the same on every run, the producer waits
+# Here the producer and the consumer are OS threads. `queue.Queue` holds the tasks (inside it:
+# one lock and three condition variables on it, `not_empty`, `not_full` and `all_tasks_done`);
+# a `threading.Lock` guards the shared `log` list both threads append to. So that the output is the same on every run, the producer waits
 # (`q.join()`) until the consumer has finished each task — the same lock-step hand-off as the
 # generator version, but every hand-off now goes through the OS scheduler.
 
@@ -264,7 +270,7 @@ print("\n".join(log))
 
 # %% [markdown]
 # How much does each hand-off cost? The source says the coroutine version is "效率极高"
-# (extremely efficient). The same 2000 tasks, through a generator and through two threads:
+# (extremely efficient). The same 500 tasks, through a generator and through two threads:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -308,8 +314,8 @@ def through_threads(tasks):
     return elapsed
 
 
-gen = min(through_generator(2000) for _ in range(5)) / 2000
-thr = min(through_threads(2000) for _ in range(3)) / 2000
+gen = min(through_generator(500) for _ in range(5)) / 500
+thr = min(through_threads(500) for _ in range(3)) / 500
 print(f"generator hand-off: {gen * 1e9:.0f} ns per task")
 print(f"thread hand-off:    {thr * 1e6:.1f} us per task")
 print(f"ratio: {thr / gen:.0f}x")
@@ -357,8 +363,8 @@ def through_threads(tasks):
     return elapsed
 
 
-gen = min(through_generator(2000) for _ in range(5)) / 2000
-thr = min(through_threads(2000) for _ in range(3)) / 2000
+gen = min(through_generator(500) for _ in range(5)) / 500
+thr = min(through_threads(500) for _ in range(3)) / 500
 print("a generator hand-off is at least 10x cheaper than a thread hand-off:", thr >= 10 * gen)
 
 # %% [markdown]
