@@ -445,38 +445,17 @@ print(inspect.getsource(socket.recv))
 # at most `timeout` seconds.
 
 # %%
+# coopconc only: the exercise checker
 import select
 
 
 def ready_to_read(socks, timeout):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import socket
 
-fn = globals().get("ready_to_read")
-if fn is None:
-    print("define ready_to_read first (run your answer cell)")
-else:
-    pairs = [socket.socketpair() for _ in range(4)]
-    readers = [a for a, _ in pairs]
-    cases = []
-    cases.append(("nothing sent", sorted(fn(readers, 0)), []))
-    pairs[1][1].sendall(b"x")
-    pairs[3][1].sendall(b"y")
-    cases.append(("1 and 3 sent", sorted(fn(readers, 1.0)), [1, 3]))
-    pairs[0][1].close()  # end-of-stream is readable too
-    cases.append(("0 hung up", sorted(fn(readers, 1.0)), [0, 1, 3]))
-    passed = 0
-    for name, got, expected in cases:
-        ok = got == expected
-        passed += ok
-        print(f"{name}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
-    for a, b in pairs:
-        a.close()
-        b.close()
+from coopconc.exercises import check
+
+check("03.1", ready_to_read)
 
 # %% [markdown]
 # **2. A timer heap.** Write `firing_order(delays)`: timers are registered in list order, timer
@@ -485,31 +464,17 @@ else:
 # needs to actually wait.
 
 # %%
+# coopconc only: the exercise checker
 import heapq
 
 
 def firing_order(delays):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-fn = globals().get("firing_order")
-if fn is None:
-    print("define firing_order first (run your answer cell)")
-else:
-    cases = [
-        ([0.3, 0.1, 0.2], [1, 2, 0]),
-        ([1.0, 1.0, 0.5], [2, 0, 1]),
-        ([], []),
-        ([0, 0, 0, 0], [0, 1, 2, 3]),
-    ]
-    passed = 0
-    for delays, expected in cases:
-        got = fn(delays)
-        ok = got == expected
-        passed += ok
-        print(f"firing_order({delays}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+
+from coopconc.exercises import check
+
+check("03.2", firing_order)
 
 # %% [markdown]
 # **3. Think.** In Step 1, what happens if a client sends a line and then *nothing*, while

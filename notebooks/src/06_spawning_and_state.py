@@ -466,6 +466,7 @@ PROGRAM = textwrap.dedent(
 
 def no_core_dumps():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)  # a background job inherits SIGQUIT ignored
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -481,7 +482,10 @@ with tempfile.TemporaryDirectory() as tmp:
     )
     first_line = child.stdout.readline()
     child.send_signal(signal.SIGQUIT)
-    rest, errors = child.communicate(timeout=60)
+    try:
+        rest, errors = child.communicate(timeout=60)
+    finally:
+        child.kill()  # nothing to do if it ended; never leave it running
 
 print("the child printed:")
 for line in (first_line + rest).splitlines():
@@ -548,49 +552,17 @@ print(inspect.getsource(Greenlet.kill))
 # `ready()`, `successful()`, `value`, `exception`) — not `state()` or `repr`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def describe(g):
-    # replace this stub with your answer
-    return "?"
+    raise NotImplementedError("write your answer here")
 
-# %%
-import io
 
-import coopconc
+from coopconc.exercises import check
 
-fn = globals().get("describe")
-if fn is None:
-    print("define describe first (run your answer cell)")
-else:
-    hub = coopconc.get_hub()
-    hub.exception_stream = io.StringIO()
-    try:
-        with coopconc.virtual_clock():
-            fresh = coopconc.Greenlet(coopconc.sleep, 1)
-            sleeping = coopconc.spawn(coopconc.sleep, 10)
-            returned = coopconc.spawn(lambda: 42)
-            raised = coopconc.spawn(lambda: {}["missing"])
-            killed = coopconc.spawn(coopconc.sleep, 10)
-            coopconc.sleep(1)
-            killed.kill()
-            cases = [
-                (fresh, "not started"),
-                (sleeping, "running or waiting"),
-                (returned, "returned 42"),
-                (raised, "raised KeyError"),
-                (killed, "killed"),
-            ]
-            passed = 0
-            for g, expected in cases:
-                got = fn(g)
-                passed += got == expected
-                print(f"{expected:20} {'ok' if got == expected else f'FAIL, got {got!r}'}")
-            print(f"{passed}/{len(cases)} passed")
-            sleeping.kill()
-    finally:
-        hub.exception_stream = None
+check("06.1", describe)
 
 # %% [markdown]
 # **2. First to finish wins.** Write `race(functions)` that spawns one greenlet per function,
@@ -598,42 +570,14 @@ else:
 # winner's value. Hint: `coopconc.iwait` yields greenlets as they finish, or use `link_value`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def race(functions):
-    # replace this stub with your answer
-    return None
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("race")
-if fn is None:
-    print("define race first (run your answer cell)")
-else:
+from coopconc.exercises import check
 
-    def after(seconds, value):
-        def job():
-            coopconc.sleep(seconds)
-            return value
-
-        return job
-
-    cases = [  # (functions, expected value, when the race should end)
-        ([after(3, "slow"), after(1, "fast"), after(2, "middle")], "fast", 1.0),
-        ([after(0.5, "only")], "only", 0.5),
-        ([after(2, "b"), after(1.5, "a")], "a", 1.5),
-    ]
-    passed = 0
-    for functions, expected, ends in cases:
-        with coopconc.virtual_clock():
-            start = coopconc.now()
-            got = fn(functions)
-            took = coopconc.now() - start
-            coopconc.sleep(5)  # the losers, if they were not killed, would finish by now
-        ok = got == expected and abs(took - ends) < 1e-9
-        passed += ok
-        verdict = "ok" if ok else f"FAIL, got {got!r} after {took:.1f}s"
-        print(f"expected {expected!r:9} after {ends:.1f}s: {verdict}")
-    print(f"{passed}/{len(cases)} passed")
+check("06.2", race)

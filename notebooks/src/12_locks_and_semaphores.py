@@ -227,30 +227,18 @@ print(inspect.getsource(BoundedSemaphore.release))
 # inside at the same time and return the largest number seen.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.lock import BoundedSemaphore
 
 
 def max_concurrency(n_tasks, limit):
-    # replace this stub with your answer
-    return 0
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("max_concurrency")
-if fn is None:
-    print("define max_concurrency first (run your answer cell)")
-else:
-    cases = [((10, 3), 3), ((2, 5), 2), ((4, 1), 1)]
-    passed = 0
-    for args, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(*args)
-        ok = got == expected
-        passed += ok
-        print(f"max_concurrency{args}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("12.1", max_concurrency)
 
 # %% [markdown]
 # **2. Try, but not for long.** Write `try_acquire(sem, seconds)` that returns `"got it"` if a
@@ -258,24 +246,11 @@ else:
 # keep it: the caller releases it.)
 
 # %%
+# coopconc only: the exercise checker
 def try_acquire(sem, seconds):
-    # replace this stub with your answer
-    return None
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
-from coopconc.lock import Semaphore
 
-fn = globals().get("try_acquire")
-if fn is None:
-    print("define try_acquire first (run your answer cell)")
-else:
-    free, taken = Semaphore(1), Semaphore(0)
-    passed = 0
-    with coopconc.virtual_clock():
-        for sem, expected in [(free, "got it"), (taken, "busy")]:
-            got = fn(sem, 0.5)
-            ok = got == expected
-            passed += ok
-            print(f"try_acquire({sem!r}, 0.5): {'ok' if ok else f'FAIL, expected {expected!r}, got {got!r}'}")
-    print(f"{passed}/2 passed")
+from coopconc.exercises import check
+
+check("12.2", try_acquire)

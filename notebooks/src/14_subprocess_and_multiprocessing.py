@@ -394,30 +394,18 @@ print(inspect.getsource(ThreadPool._worker))
 # standard outputs (bytes) in the order of `commands`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.subprocess import PIPE, Popen
 
 
 def run_all(commands):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import time
+from coopconc.exercises import check
 
-fn = globals().get("run_all")
-if fn is None:
-    print("define run_all first (run your answer cell)")
-else:
-    commands = [["sh", "-c", f"sleep 0.3; echo {i}"] for i in range(4)]
-    started = time.monotonic()
-    got = fn(commands)
-    took = time.monotonic() - started
-    right = got == [b"0\n", b"1\n", b"2\n", b"3\n"]
-    print("outputs in order:", "ok" if right else f"FAIL {got!r}")
-    # four 0.3 s children one after another would take 1.2 s
-    print("ran at the same time:", "ok" if right and took < 1.0 else "FAIL")
+check("14.1", run_all)
 
 # %% [markdown]
 # **2. A deadline for a child.** Write `output_or_none(command, seconds)`: return the child's
@@ -425,26 +413,14 @@ else:
 # greenlets must keep running meanwhile.
 
 # %%
+# coopconc only: the exercise checker
 from coopconc.subprocess import PIPE, Popen, TimeoutExpired
 
 
 def output_or_none(command, seconds):
-    # replace this stub with your answer
-    return b""
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import coopconc
+from coopconc.exercises import check
 
-fn = globals().get("output_or_none")
-if fn is None:
-    print("define output_or_none first (run your answer cell)")
-else:
-    ticks = []
-    g = coopconc.spawn(lambda: [ticks.append(1) or coopconc.sleep(0.01) for _ in range(1000)])
-    fast = fn(["echo", "quick"], 5)
-    slow = fn(["sleep", "10"], 0.2)
-    g.kill()
-    print("fast child:", "ok" if fast == b"quick\n" else f"FAIL {fast!r}")
-    print("slow child:", "ok" if slow is None else f"FAIL {slow!r}")
-    print("others kept running:", "ok" if len(ticks) >= 5 else "FAIL, the wait blocked")
+check("14.2", output_or_none)

@@ -282,48 +282,20 @@ print(inspect.getsource(Supervisor._crashed))
 # reads the total through an `AsyncResult`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.actor import Actor
 from coopconc.event import AsyncResult
 
 
 class Counter(Actor):
-    # replace this stub with your answer
-    pass
+    def receive(self, message):
+        raise NotImplementedError("write your answer here")
 
-# %%
-import io
 
-import coopconc
-from coopconc.event import AsyncResult
+from coopconc.exercises import check
 
-cls = globals().get("Counter")
-if cls is None:
-    print("define Counter first (run your answer cell)")
-else:
-    cases = [[1, 2, 3], [], [10, -4]]
-    passed = 0
-    coopconc.get_hub().exception_stream = io.StringIO()  # a crashing answer stays quiet
-    for numbers in cases:
-        with coopconc.virtual_clock():
-            counter = cls()
-            counter.start()
-            for n in numbers:
-                counter.send(("add", n))
-            result = AsyncResult()
-            counter.send(("get", result))
-            try:
-                got = result.get(timeout=1)
-            except coopconc.Timeout:
-                got = "no answer within 1 second"
-            except Exception as ex:
-                got = ex
-            counter.stop(timeout=1)
-        ok = got == sum(numbers)
-        passed += ok
-        print(f"adding {numbers}: {'ok' if ok else f'FAIL, expected {sum(numbers)}, got {got!r}'}")
-    coopconc.get_hub().exception_stream = None
-    print(f"{passed}/{len(cases)} passed")
+check("15.1", Counter)
 
 # %% [markdown]
 # **2. Crash and carry on.** Write `survive(messages)`: start a supervised actor (use
@@ -333,6 +305,7 @@ else:
 # `io.StringIO()` to keep the crash reports quiet.)
 
 # %%
+# coopconc only: the exercise checker
 import io
 
 import coopconc
@@ -340,22 +313,9 @@ from coopconc.actor import Actor, Supervisor
 
 
 def survive(messages):
-    # replace this stub with your answer
-    return ([], 0)
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("survive")
-if fn is None:
-    print("define survive first (run your answer cell)")
-else:
-    cases = [([1, 0, 2], ([100, 50], 1)), ([0, 0, 5], ([20], 2)), ([4], ([25], 0))]
-    passed = 0
-    for messages, expected in cases:
-        got = fn(messages)
-        coopconc.get_hub().exception_stream = None
-        ok = got == expected
-        passed += ok
-        print(f"survive({messages}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("15.2", survive)

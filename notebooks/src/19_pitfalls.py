@@ -593,47 +593,18 @@ print(inspect.getsource(Hub._loop_exit_message))
 # once every `every` iterations. The check runs it next to a greenlet that counts its own turns.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def crunch_politely(n, every):
     """Your answer: the same sum, with a coopconc.sleep(0) every `every` iterations."""
-    total = 0
-    for i in range(n):
-        total += i * i % 7
-    return total
+    raise NotImplementedError("write your answer here")
 
 
-# %% [markdown]
-# Run this cell to check your answer.
+from coopconc.exercises import check
 
-# %%
-import coopconc
-
-crunch_politely = globals().get("crunch_politely")
-if crunch_politely is None:
-    print("define crunch_politely(n, every) in the cell above first")
-else:
-    for n, every in [(20_000, 1_000), (5_000, 500)]:
-        done, turns = [], [0]
-
-        def counter():
-            while not done:
-                turns[0] += 1
-                coopconc.sleep(0)
-
-        def cruncher():
-            done.append(crunch_politely(n, every))
-
-        joined = [coopconc.spawn(counter), coopconc.spawn(cruncher)]
-        coopconc.joinall(joined)
-        right_sum = done[0] == sum(i * i % 7 for i in range(n))
-        polite = turns[0] >= n // every
-        verdict = "ok" if right_sum and polite else (
-            "not yet: wrong sum" if not right_sum else
-            f"not yet: the other greenlet ran only {turns[0]} time(s)"
-        )
-        print(f"crunch_politely({n}, {every}): {verdict}")
+check("19.1", crunch_politely)
 
 # %% [markdown]
 # **2. Break the lock cycle.** `alice` takes the pens then the paper, `bob` the paper then the
@@ -643,39 +614,12 @@ else:
 # the two objects will do.
 
 # %%
+# coopconc only: the exercise checker
 def in_safe_order(x, y):
     """Your answer: the same two locks, in an order that does not depend on the argument order."""
-    return x, y
+    raise NotImplementedError("write your answer here")
 
 
-# %% [markdown]
-# Run this cell to check your answer.
+from coopconc.exercises import check
 
-# %%
-import coopconc
-from coopconc.lock import Semaphore
-
-in_safe_order = globals().get("in_safe_order")
-if in_safe_order is None:
-    print("define in_safe_order(x, y) in the cell above first")
-else:
-    pens, paper = Semaphore(1), Semaphore(1)
-
-    def writer(name, x, y):
-        first, second = in_safe_order(x, y)
-        with first:
-            coopconc.sleep(0)
-            with second:
-                return f"{name} wrote"
-
-    writers = [
-        coopconc.spawn(writer, "alice", pens, paper),
-        coopconc.spawn(writer, "bob", paper, pens),
-    ]
-    try:
-        coopconc.joinall(writers)
-        print("ok:", [w.value for w in writers])
-    except coopconc.LoopExit:
-        print("not yet: alice and bob still deadlock (LoopExit)")
-    finally:
-        coopconc.killall(writers)
+check("19.2", in_safe_order)
