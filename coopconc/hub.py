@@ -72,9 +72,6 @@ __all__ = [
     "sleep",
     "idle",
     "now",
-    "wait_read",
-    "wait_write",
-    "wait_readwrite",
     "virtual_clock",
     "run",
     "set_hub_clock",
@@ -434,6 +431,13 @@ class Hub(greenlet):
     def now(self) -> float:
         """The hub's clock: real monotonic seconds, or virtual seconds under a virtual clock."""
         return self.clock.now()
+
+    @property
+    def threadpool(self):
+        """This hub's pool of OS threads for blocking calls (gevent's ``get_hub().threadpool``)."""
+        from coopconc.threadpool import get_threadpool  # the pool is built on the hub
+
+        return get_threadpool(self)
 
     def switch(self):
         """Leave the current greenlet and let the loop run. Only the waiting path calls this."""

@@ -21,8 +21,8 @@ How it is built on the hub
     * Like gevent, ``spawn`` waits (cooperatively) when the pool is full; gevent lets
       ``maxsize + 1`` jobs be outstanding before it blocks, and so does coopconc.
 
-    ``get_threadpool()`` is the pool of the current hub (gevent's ``get_hub().threadpool``),
-    made on first use with 10 threads.
+    ``get_hub().threadpool`` is the pool of the current hub (as in gevent), made on first use
+    with 10 threads (by ``get_threadpool``, coopconc's helper, not a gevent name).
 
 Taught in notebook 14 (subprocesses and multiprocessing), used by notebook 19 (pitfalls).
 """
@@ -37,7 +37,7 @@ from queue import SimpleQueue
 from coopconc.hub import Waiter, get_hub
 from coopconc.timeout import Timeout
 
-__all__ = ["ThreadPool", "ThreadResult", "get_threadpool"]
+__all__ = ["ThreadPool", "ThreadResult"]
 
 #: gevent's default size for the hub's own pool.
 DEFAULT_MAXSIZE = 10
@@ -370,9 +370,13 @@ class ThreadPool:
 # The hub's own pool
 
 
-def get_threadpool() -> ThreadPool:
-    """The thread pool of the current hub (gevent's ``get_hub().threadpool``), made on first use."""
-    hub = get_hub()
+def get_threadpool(hub=None) -> ThreadPool:
+    """The thread pool of ``hub`` (default: the current hub), made on first use.
+
+    coopconc's helper behind ``Hub.threadpool``; gevent has no such function: write
+    ``get_hub().threadpool``, which works on both.
+    """
+    hub = hub if hub is not None else get_hub()
     pool = getattr(hub, "_cc_threadpool", None)
     if pool is None:
         pool = hub._cc_threadpool = ThreadPool(DEFAULT_MAXSIZE, hub)
