@@ -14,7 +14,7 @@ NBVAL_RUN := if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 	  $(NBVAL) || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }; \
 	else echo "nbval: no notebooks in notebooks/ yet, nothing to check"; fi
 
-.PHONY: venv lab test unit nbval notebooks html bench lint format clean distclean
+.PHONY: venv lab test unit nbval notebooks html solutions bench lint format clean distclean
 
 # ---- environment -----------------------------------------------------------
 
@@ -42,6 +42,11 @@ notebooks: venv
 
 html: venv
 	$(PY) notebooks/export_html.py build/html
+
+# Worked solutions of the exercises live in notebooks/solutions/; this shows each passes its
+# checker, and that the notebook's stub, an empty answer and each plausible wrong answer fail.
+solutions: venv
+	$(PY) -m pytest -q tests/test_exercises.py
 
 # ---- checks ----------------------------------------------------------------
 

@@ -27,7 +27,12 @@ def rounds_one_after_another(names, gap):
     events = []
     with coopconc.virtual_clock():
         for i, name in enumerate(names):
-            g = coopconc.spawn_later(i * gap, lambda n=name: [coopconc.sleep(1) or events.append((coopconc.now(), n)) for _ in range(3)])
+            g = coopconc.spawn_later(
+                i * gap,
+                lambda n=name: [
+                    coopconc.sleep(1) or events.append((coopconc.now(), n)) for _ in range(3)
+                ],
+            )
             g.join()
     return events
 

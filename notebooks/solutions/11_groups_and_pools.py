@@ -58,7 +58,9 @@ def first_two_sorted(durations):
 
 def first_two_no_kill(durations):
     """Wrong: stops after two, but leaves the others sleeping."""
-    greenlets = [coopconc.spawn(lambda i=i: coopconc.sleep(durations[i]) or i) for i in range(len(durations))]
+    greenlets = [
+        coopconc.spawn(lambda i=i: coopconc.sleep(durations[i]) or i) for i in range(len(durations))
+    ]
     return [g.value for g in list(coopconc.iwait(greenlets, count=2))]
 
 

@@ -19,6 +19,7 @@
 # somebody else — one greenlet runs at a time, and each one hands over when it sleeps.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 
 
@@ -44,6 +45,7 @@ with coopconc.virtual_clock():
 # (the *reason* it gave the hub: `sleep`, `joinall/wait`, ...), then who ran next.
 
 # %%
+# coopconc only: the virtual clock, the tracer
 import coopconc
 from coopconc.trace import Tracer
 
@@ -74,6 +76,7 @@ print(tracer.who())
 # waits (in `joinall`) the whole time: it is a greenlet like the others.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -247,6 +250,7 @@ plt.show()
 # one that starts. Here is the hook, from the installed package:
 
 # %%
+# coopconc only: the tracer, inspect.getsource of coopconc
 import inspect
 
 from coopconc.trace import Tracer

@@ -55,6 +55,7 @@
 # its end — n times, best of three. Look at the log scale: each step down is a factor of ten.
 
 # %%
+# coopconc only: coopconc.measure
 # NBVAL_IGNORE_OUTPUT
 # (not compared: raw timings: they depend on this machine and on its load right now)
 import matplotlib.pyplot as plt
@@ -73,6 +74,7 @@ plt.show()
 # its first run, a chunk of memory for its Python frames), a generator by allocating one frame.
 
 # %%
+# coopconc only: coopconc.measure
 from coopconc.measure import create_cost
 
 cost = {r["kind"]: r["per_unit"] for r in create_cost(quick=True)}
@@ -102,6 +104,7 @@ claim("a process costs at least 1000x a generator", cost["process"] >= 1000 * co
 # - **generator**: `gen.send(x)` and the generator's `yield`.
 
 # %%
+# coopconc only: coopconc.measure
 # NBVAL_IGNORE_OUTPUT
 # (not compared: raw timings: they depend on this machine and on its load right now)
 import matplotlib.pyplot as plt
@@ -121,6 +124,7 @@ plt.show()
 # load). What saves the cost is leaving the kernel out entirely.
 
 # %%
+# coopconc only: coopconc.measure
 from coopconc.measure import switch_cost
 
 cost = {r["kind"]: r["per_unit"] for r in switch_cost(quick=True)}
@@ -151,6 +155,7 @@ claim("generator.send is cheaper than greenlet.switch", cost["generator"] < cost
 #   page among its sharers — it is what the family of processes really costs the machine.
 
 # %%
+# coopconc only: coopconc.measure
 # NBVAL_IGNORE_OUTPUT
 # (not compared: raw sizes: they depend on the Python build, the kernel and the libraries)
 import matplotlib.pyplot as plt
@@ -168,6 +173,7 @@ plt.show()
 # using, copied to the heap when another greenlet runs; a generator keeps one Python frame.
 
 # %%
+# coopconc only: coopconc.measure
 from coopconc.measure import memory_cost
 
 rows = {r["kind"]: r for r in memory_cost(["fork", "thread", "greenlet", "generator"], quick=True)}
@@ -221,6 +227,7 @@ print("after the thread:       ", shared)
 # Inside one process only a *reference* moves; between processes the bytes are copied.
 
 # %%
+# coopconc only: coopconc.measure
 # NBVAL_IGNORE_OUTPUT
 # (not compared: raw timings: they depend on this machine and on its load right now)
 import matplotlib.pyplot as plt
@@ -240,6 +247,7 @@ plt.show()
 # clear win is staying inside one thread: a coopconc queue or a generator.
 
 # %%
+# coopconc only: coopconc.measure
 from coopconc.measure import message_cost
 
 cost = {r["kind"]: r["per_unit"] for r in message_cost(quick=True)}
@@ -346,6 +354,7 @@ print("4 threads each waited 0.2 s in select(); together they took less than 0.5
 # speed-up of processes is shown here but not compared below.
 
 # %%
+# coopconc only: coopconc.measure
 # NBVAL_IGNORE_OUTPUT
 # (not compared: speed-ups depend on how many cores are free at this moment)
 import os
@@ -365,6 +374,7 @@ plt.show()
 # one core between them.
 
 # %%
+# coopconc only: coopconc.measure
 from coopconc.measure import cpu_scaling
 
 rows = cpu_scaling(workers=(1, 2, 4), kinds=["thread"], work=1_000_000, repeat=1)
@@ -382,10 +392,11 @@ print("threads never use more than one core:", all(r["cores_used"] < 1.15 for r 
 # 1000 messages between the same two greenlets over a pipe:
 
 # %%
+# coopconc only: coopconc hub's own system-call count
 import os
 
 import coopconc
-from coopconc.hub import wait_read
+from coopconc.socket import wait_read
 
 
 def read_write_calls():
@@ -461,6 +472,7 @@ print("1000 messages over a pipe between greenlets: at least 2000 system calls:"
 # pipe round trip between processes are timed, read from the installed package:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import measure
@@ -472,6 +484,7 @@ print(inspect.getsource(measure._switch_fork))
 # And how memory is read for a unit kept alive in a child process:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import measure

@@ -504,6 +504,7 @@ for task_id in range(3):
 # is later switched in. `switch(value)` is the greenlet version of `send(value)`:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Waiter

@@ -290,7 +290,9 @@ def client(address, word):
         return sock.recv(100)
 
 
-listener = socket.create_server(("127.0.0.1", 0))
+listener = socket.socket()  # not create_server: gevent.socket.create_server is the blocking stdlib one
+listener.bind(("127.0.0.1", 0))
+listener.listen()
 coopconc.spawn(serve, listener, 3)
 asks = [coopconc.spawn(client, listener.getsockname(), w) for w in (b"one", b"two", b"three")]
 coopconc.joinall(asks)
@@ -305,6 +307,7 @@ listener.close()
 # print).
 
 # %%
+# coopconc only: the hub's waiting reasons
 import coopconc
 from coopconc import socket
 from coopconc.hub import get_hub, waiting_reason
@@ -335,6 +338,7 @@ b.close()
 # number 1024 at all: FD_SETSIZE). The raw numbers depend on this machine and its load.
 
 # %%
+# coopconc only: coopconc.bench
 # NBVAL_IGNORE_OUTPUT
 # (not compared: raw timings depend on this machine and on its load right now)
 import matplotlib.pyplot as plt
@@ -365,6 +369,7 @@ plt.show()
 # run; the exact numbers above are not):
 
 # %%
+# coopconc only: coopconc.bench
 from coopconc.bench.io import watch_cost
 
 rows = {row["n"]: row for row in watch_cost(sizes=(10, 800))}
@@ -409,6 +414,7 @@ claim(
 # `Hub.wait_fd` is what `socket.recv` calls when the kernel says "not yet".
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Hub
@@ -416,6 +422,7 @@ from coopconc.hub import Hub
 print(inspect.getsource(Hub._loop))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Hub

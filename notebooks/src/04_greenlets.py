@@ -50,6 +50,7 @@ finished = coopconc.joinall([coopconc.spawn(foo), coopconc.spawn(bar)])
 # waits in `joinall` while the other two take turns.
 
 # %%
+# coopconc only: the virtual clock, the tracer
 import coopconc
 from coopconc.trace import Tracer
 
@@ -85,6 +86,7 @@ for line in tracer.log():
 # seconds instead of 2.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import select
 
@@ -114,6 +116,7 @@ with coopconc.virtual_clock():
 # the moment its pipe has data — not at its 5-second timeout.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import os
 
 import coopconc
@@ -161,6 +164,7 @@ for r, w in pipes:
 # of *delay* for the asynchronous one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import random
 
 import coopconc
@@ -197,6 +201,7 @@ with coopconc.virtual_clock():
 # total is always the sum of the delays and the asynchronous total always the largest one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import math
 import random
 
@@ -242,6 +247,7 @@ print(f"{len(batches)} batches: async total == max(delays): {async_ok}")
 # `main` waits in `joinall` until the longest one is over.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import random
 
 import matplotlib.pyplot as plt
@@ -309,6 +315,7 @@ plt.show()
 # hub's one waiting path; `Waiter.switch` is the other half, called by the hub to wake it.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 import coopconc.hub
@@ -316,6 +323,7 @@ import coopconc.hub
 print(inspect.getsource(coopconc.hub.sleep))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Waiter

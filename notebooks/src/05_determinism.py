@@ -85,6 +85,7 @@ for run in sorted(set(runs))[:3]:
 # machine's.
 
 # %%
+# coopconc only: the virtual clock
 import multiprocessing
 import random
 import time
@@ -179,10 +180,10 @@ plt.show()
 
 # %%
 import coopconc
-from coopconc.lock import Lock
+from coopconc.lock import BoundedSemaphore
 
 counter = 0
-lock = Lock()
+lock = BoundedSemaphore(1)  # a lock (gevent.lock has no class named Lock)
 
 
 def add_ones(times, yield_inside, use_lock):
@@ -266,6 +267,7 @@ print("threads: expected 1000 each time, got", totals)
 # a link that the hub calls when each task dies.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Timer

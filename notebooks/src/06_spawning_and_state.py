@@ -25,6 +25,7 @@
 # sleep, and the lambda, which never waits, is done first.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Greenlet
 
@@ -50,6 +51,7 @@ with coopconc.virtual_clock():
 # `Greenlet.__init__` first. The `repr` shows the class name, `_run`, and the state.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Greenlet
 
@@ -94,6 +96,7 @@ with coopconc.virtual_clock():
 # `hub.exception_stream` and shows its last line, and the next cell shows it on stderr.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import io
 
 import coopconc
@@ -145,6 +148,7 @@ print("the hub printed a traceback ending in:", caught.getvalue().splitlines()[-
 # for the result: it returns the value, or re-raises the exception *in the caller*.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import coopconc
 
 
@@ -191,6 +195,7 @@ except ZeroDivisionError as exc:
 # from the recorded states: the colour tells where that greenlet was in its life.
 
 # %%
+# coopconc only: the virtual clock, Greenlet.state(), coopconc.now()
 import io
 
 import matplotlib.pyplot as plt
@@ -283,6 +288,7 @@ plt.show()
 # the linked greenlet has died. Look at which callbacks fire for which greenlet.
 
 # %%
+# coopconc only: Greenlet.state()
 import io
 
 import coopconc
@@ -331,6 +337,7 @@ finally:
 # Look at: the cleanup lines, the state after the kill, and `never` not printing anything.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 
 
@@ -377,6 +384,7 @@ with coopconc.virtual_clock():
 # is running, sends *it* `SIGQUIT`, and prints what it wrote and how it exited.
 
 # %%
+# coopconc only: Greenlet.state()
 import os
 import signal
 import subprocess
@@ -522,6 +530,7 @@ print("its exit status:", child.returncode, f"(killed by {signal.Signals(-child.
 # `kill` shows how the exception is delivered.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import Greenlet

@@ -27,6 +27,7 @@
 # name. Look at the time at which `join` is interrupted.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -58,6 +59,7 @@ with coopconc.virtual_clock():
 # happens at all.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -91,6 +93,7 @@ with coopconc.virtual_clock():
 # on". Look at which lines print: the one after the slow sleep does not.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -108,6 +111,7 @@ with coopconc.virtual_clock():
 # to 1.5 seconds; the main greenlet is not involved. Look at who is cut short and when.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -133,6 +137,7 @@ with coopconc.virtual_clock():
 # short jobs sleep as long as they asked; the two long ones are cut exactly on the line.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -174,6 +179,7 @@ plt.show()
 # default answer.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout, with_timeout
 
@@ -204,6 +210,7 @@ with coopconc.virtual_clock():
 # - `Queue.get(timeout)` raises `queue.Empty`, `Queue.put(timeout)` raises `queue.Full`.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 from coopconc.queue import Empty, Full, Queue
@@ -250,6 +257,7 @@ with coopconc.virtual_clock():
 # you pass the Timeout object itself, `join` returns quietly, as the previous cell showed.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -307,6 +315,7 @@ with coopconc.virtual_clock():
 # started it. `__exit__` is the whole of the `with` support, including the silent `False`.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import Timeout
@@ -327,6 +336,7 @@ print(inspect.getsource(Timeout.__exit__))
 #    timeout end at the same instant, the sleep wins. The next cell shows it.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 

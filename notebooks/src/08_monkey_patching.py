@@ -31,6 +31,7 @@
 # keep the originals; that warning is the subject of a later section and is silenced here.)
 
 # %%
+# coopconc only: monkey.patched(), patching that can be undone
 import select
 import socket
 import subprocess
@@ -165,6 +166,7 @@ plt.show()
 # Look at the order of the lines, and at the warning.
 
 # %%
+# coopconc only: the text of coopconc's MonkeyPatchWarning
 import subprocess
 import sys
 
@@ -211,7 +213,6 @@ monkey.patch_all()
 import os
 import time
 import coopconc
-from coopconc.threadpool import get_threadpool
 
 def ticks_during(label, wait):
     ticks = []
@@ -227,7 +228,7 @@ def ticks_during(label, wait):
     print(f"{label:<32} ticker kept running: {during >= 5}")
 
 ticks_during("os.system('sleep 0.3')", lambda: os.system("sleep 0.3"))
-ticks_during("the same, in the thread pool", lambda: get_threadpool().apply(os.system, ("sleep 0.3",)))
+ticks_during("the same, in the thread pool", lambda: coopconc.get_hub().threadpool.apply(os.system, ("sleep 0.3",)))
 ticks_during("subprocess.run (patched)", lambda: __import__("subprocess").run(["sleep", "0.3"]))
 """
 done = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True)
@@ -257,6 +258,7 @@ print(done.stderr, end="")  # empty unless the child failed
 # twice is harmless and `get_original` always finds the real thing:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import monkey
@@ -269,6 +271,7 @@ print(inspect.getsource(monkey.patch_socket))
 # for a name still bound to an original we just replaced.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import monkey

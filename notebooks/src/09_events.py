@@ -23,6 +23,7 @@
 # wake in the order in which they started waiting.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import Event
 
@@ -56,6 +57,7 @@ with coopconc.virtual_clock():
 # while it waited. If a waiter needs the flag to still be up, it must look (`is_set()`).
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import Event
 
@@ -88,6 +90,7 @@ print("flag now:", flag.is_set())
 # once in spirit: it has no `clear()`.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import AsyncResult
 
@@ -122,6 +125,7 @@ print(a, "ready:", a.ready(), "successful:", a.successful(), "value:", a.value)
 # you give it a file; here we catch the report and show its last line.)
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import io
 
 import coopconc
@@ -164,6 +168,7 @@ print("the hub's report ended with:", report.getvalue().strip().splitlines()[-1]
 # once; `get(timeout=...)` raises it after that long.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import AsyncResult
 
@@ -186,6 +191,7 @@ with coopconc.virtual_clock():
 # hand-overs instead of seconds, which spreads out what happens at the same instant.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -243,6 +249,7 @@ plt.show()
 # ready schedules one hub callback that calls the links in order.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.event import AbstractLinkable, Event
@@ -252,6 +259,7 @@ print(inspect.getsource(AbstractLinkable._check_and_notify))
 print(inspect.getsource(AbstractLinkable._notify_list))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.event import AbstractLinkable

@@ -56,6 +56,7 @@ coopconc.joinall(workers)
 # exactly one second after the last task.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.queue import Empty, Queue
 
@@ -91,6 +92,7 @@ with coopconc.virtual_clock():
 # `timeout=` waits at most that long, then raises the same exceptions.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import queue
 
 import coopconc
@@ -129,6 +131,7 @@ print("Empty is queue.Empty:", Empty is queue.Empty)
 # exactly the order they went in — first in, first out — and the consumers take turns.
 
 # %%
+# coopconc only: the virtual clock
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -190,6 +193,7 @@ plt.show()
 # - `Channel` holds nothing: `put` waits until a getter takes the item from its hand.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.queue import Channel, JoinableQueue, LifoQueue, PriorityQueue
 
@@ -258,6 +262,7 @@ g.join()
 # getters oldest first.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.queue import SimpleQueue

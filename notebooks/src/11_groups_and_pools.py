@@ -59,6 +59,7 @@ print("second join done")
 # group did not empty in time. Under the virtual clock the times are exact.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Group
 
@@ -105,6 +106,7 @@ print("map returned", group.map(hello_from, range(3)))
 # second.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Group
 
@@ -134,6 +136,7 @@ with coopconc.virtual_clock():
 # when an earlier job has left a slot free.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool
 
@@ -160,6 +163,7 @@ print("free after map:", pool.free_count(), "| full:", pool.full())
 # does `add(greenlet, timeout=...)` when no slot frees in time.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool, PoolFull
 
@@ -191,6 +195,7 @@ with coopconc.virtual_clock():
 # the pool is full.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline, coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -255,6 +260,7 @@ plt.show()
 # point of keeping them in a pool rather than as loose greenlets.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool
 
@@ -328,6 +334,7 @@ with coopconc.virtual_clock():
 # dies.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.pool import Pool, _Slots
@@ -337,6 +344,7 @@ print(inspect.getsource(Pool._discard))
 print(inspect.getsource(_Slots.acquire))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.pool import IMapUnordered, _WaitList

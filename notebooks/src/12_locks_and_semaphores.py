@@ -26,6 +26,7 @@
 # release when an exception flies.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import coopconc
 from coopconc.lock import BoundedSemaphore
 
@@ -62,6 +63,7 @@ print("permits at the end:", sem.counter, sem)
 # one getting in: they happen at the same virtual time.)
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -111,7 +113,7 @@ plt.show()
 
 # %%
 import coopconc
-from coopconc.lock import Lock
+from coopconc.lock import BoundedSemaphore
 
 
 def run_deposits(lock):
@@ -123,8 +125,7 @@ def run_deposits(lock):
             coopconc.sleep(0.1)  # e.g. a round trip to a database
             account["balance"] = seen + amount
 
-    with coopconc.virtual_clock():
-        coopconc.joinall([coopconc.spawn(deposit, 10), coopconc.spawn(deposit, 20)])
+    coopconc.joinall([coopconc.spawn(deposit, 10), coopconc.spawn(deposit, 20)])
     return account["balance"]
 
 
@@ -137,8 +138,7 @@ class NoLock:
 
 
 print("without a lock:", run_deposits(NoLock()), "(expected 130: one deposit was lost)")
-print("with Lock():   ", run_deposits(Lock()))
-print(Lock(), "- a BoundedSemaphore of one permit")
+print("with a lock:   ", run_deposits(BoundedSemaphore(1)))  # gevent.lock has no Lock class
 
 # %% [markdown]
 # ## Over-release is refused; timeouts; RLock
@@ -159,6 +159,7 @@ guard.release()
 guard.release()  # one release too many
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.lock import RLock, Semaphore
 
@@ -197,6 +198,7 @@ print(lock)
 # counter is above zero, and that wakes its waiters only while it stays ready.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.lock import BoundedSemaphore, Semaphore

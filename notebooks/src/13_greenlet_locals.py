@@ -92,6 +92,7 @@ print("main still has", settings.level)
 # a real handler waits for a database), yet each one's `request` stays its own.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.local import local
 
@@ -160,6 +161,7 @@ except RuntimeError as ex:
 # row ran with its own `request` every time it held the CPU.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -196,6 +198,7 @@ plt.show()
 # reference, which goes dead when its object is freed.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import gc
 import weakref
 
@@ -241,6 +244,7 @@ print(data)
 # ## How coopconc does it
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 import coopconc.local

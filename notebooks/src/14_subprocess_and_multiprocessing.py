@@ -28,6 +28,7 @@
 # four and then counts.)
 
 # %%
+# coopconc only: coopconc.now()
 import coopconc
 from coopconc.subprocess import PIPE, Popen
 
@@ -82,6 +83,7 @@ print("cron ticks while the stdlib's run() waited:", ticks_during_child)
 # come from the real clock, so the picture differs by milliseconds from run to run.)
 
 # %%
+# coopconc only: coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -121,6 +123,7 @@ plt.show()
 # `CompletedProcess`. The repr of a coopconc `Popen` shows its state.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 from coopconc.subprocess import (
     PIPE,
     CalledProcessError,
@@ -225,7 +228,7 @@ print("map in threads:", pool.map(abs, [-1, -2, 3]))
 import multiprocessing
 
 import coopconc
-from coopconc.hub import wait_read, wait_write
+from coopconc.socket import wait_read, wait_write
 
 ctx = multiprocessing.get_context("fork")
 to_child, child_in = ctx.Pipe()
@@ -358,6 +361,7 @@ print("1 MiB through cat and back intact:", echoed == data)
 # process exits, so waiting for a child is just waiting for a file descriptor in the hub.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.subprocess import GreenPipeIO, Popen
@@ -380,6 +384,7 @@ print(inspect.getsource(GreenPipeIO.readinto))
 # And the thread pool hands a finished job back to the hub from another OS thread:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.threadpool import ThreadPool

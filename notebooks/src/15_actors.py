@@ -86,6 +86,7 @@ print("both finished:", ping.dead and pong.dead)
 # works on the first one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.actor (gevent has no actors), coopconc.now()
 import coopconc
 from coopconc.actor import Actor
 
@@ -115,6 +116,7 @@ with coopconc.virtual_clock():
 # sits in `Queue.get` — waiting on its own inbox. Nobody shares anything; they only send.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline, coopconc.actor (gevent has no actors), coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -157,6 +159,7 @@ plt.show()
 # line.)
 
 # %%
+# coopconc only: coopconc.actor (gevent has no actors)
 import io
 
 import coopconc
@@ -194,6 +197,7 @@ print("the hub's report ended with:", report.getvalue().strip().splitlines()[-1]
 # `max_restarts` restarts it gives up (a crash loop should not spin forever).
 
 # %%
+# coopconc only: coopconc.actor (gevent has no actors)
 import io
 
 import coopconc
@@ -252,6 +256,7 @@ print("restarts:", sup.restarts, "| the last one:", sup["divider"], "| left:", s
 # The whole actor is its run loop, `stop()`, and a supervisor that is nothing but a link.
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.actor (gevent has no actors)
 import inspect
 
 from coopconc.actor import Actor, Supervisor

@@ -39,6 +39,7 @@
 # clock** (a blocking call blocks real time), so we print only facts that hold on every run.
 
 # %%
+import time
 from time import sleep as blocking_sleep
 
 import coopconc
@@ -48,7 +49,7 @@ ticks = []
 
 def ticker():
     for _ in range(20):
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         coopconc.sleep(0.02)
 
 
@@ -74,6 +75,7 @@ print("the ticker's longest gap between two ticks was at least 0.3 s:", longest_
 # greenlet waits on the result cooperatively, and only it waits.
 
 # %%
+import time
 from time import sleep as blocking_sleep
 
 import coopconc
@@ -85,20 +87,20 @@ pool = ThreadPool(2)
 
 def ticker():
     for _ in range(20):
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         coopconc.sleep(0.02)
 
 
 def worker(how):
     before = len(ticks)
-    if how == "coopconc.sleep":
+    if how == "a cooperative sleep":
         coopconc.sleep(0.3)
     else:
         pool.spawn(blocking_sleep, 0.3).get()  # blocks a worker thread, not the hub
     print(f"{how}: the ticker ticked while the worker waited:", len(ticks) > before)
 
 
-for how in ["coopconc.sleep", "thread pool"]:
+for how in ["a cooperative sleep", "a thread pool"]:
     ticks.clear()
     t = coopconc.Greenlet(ticker)
     w = coopconc.Greenlet(worker, how)
@@ -116,6 +118,7 @@ pool.kill()
 # (pale bar) and the ticker's short dark bars go on all along.
 
 # %%
+# coopconc only: the tracer's timeline, set_hub_clock
 import time
 from time import sleep as blocking_sleep
 
@@ -179,6 +182,7 @@ plt.show()
 # the parts that are the same on every run: the greenlet and the function it was stuck in.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog), coopconc.now()
 import io
 
 import coopconc
@@ -218,6 +222,7 @@ for report in monitor.reports:
 # The numbers and the file name depend on the machine, so this cell's output is not compared.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog)
 # NBVAL_IGNORE_OUTPUT
 # (not compared: the duration and the cell's file name change from run to run)
 import sys
@@ -247,6 +252,7 @@ with BlockingMonitor(threshold=0.1, stream=sys.stdout):
 # pure-Python computing — see notebook 01 on the GIL.)
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog), coopconc.now()
 import io
 
 import coopconc
@@ -293,6 +299,7 @@ print("reports about the cruncher:", sum(r.greenlet == 'greenlet "cruncher"' for
 # gevent). So yield every millisecond or so, not every second.
 
 # %%
+# coopconc only: the tracer's timeline, set_hub_clock
 import time
 
 import matplotlib.pyplot as plt
@@ -352,6 +359,7 @@ plt.show()
 # never switches.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog)
 import io
 from time import sleep as blocking_sleep
 
@@ -386,6 +394,7 @@ for report in monitor.reports:
 # notebook the file is the cell, shown here as `<cell>`).
 
 # %%
+# coopconc only: the deadlock report of LoopExit
 import coopconc
 from coopconc.event import Event
 
@@ -410,7 +419,7 @@ a.start()
 b.start()
 try:
     coopconc.joinall([a, b])
-except coopconc.LoopExit as exc:
+except coopconc.hub.LoopExit as exc:
     print(exc)
 finally:
     coopconc.killall([a, b])  # alice and bob would otherwise stay parked in the hub forever
@@ -453,6 +462,7 @@ print(a.value, "|", b.value)
 # the report names a `Semaphore` (a lock is a semaphore of one) and where each greenlet stopped:
 
 # %%
+# coopconc only: the deadlock report of LoopExit
 import coopconc
 from coopconc.lock import Semaphore
 
@@ -474,7 +484,7 @@ a.start()
 b.start()
 try:
     coopconc.joinall([a, b])
-except coopconc.LoopExit as exc:
+except coopconc.hub.LoopExit as exc:
     print(exc)
 finally:
     coopconc.killall([a, b])
@@ -543,6 +553,7 @@ print(result.stdout.strip() or result.stderr)
 # installed with `greenlet.settrace` runs on every switch:
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.monitor (the watchdog)
 import inspect
 
 from coopconc.monitor import BlockingMonitor
@@ -553,6 +564,7 @@ print(inspect.getsource(BlockingMonitor._on_switch))
 # In the watchdog thread, a loop wakes a few times per threshold and compares:
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.monitor (the watchdog)
 import inspect
 
 from coopconc.monitor import BlockingMonitor
@@ -564,6 +576,7 @@ print(inspect.getsource(BlockingMonitor._watch))
 # main greenlet still waits:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Hub
