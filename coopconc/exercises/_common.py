@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+import time
 
 import coopconc
 
@@ -53,3 +54,40 @@ def call_in_thread(fn, args: tuple, seconds: float):
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def ticker(ticks: list):
+    """Spawn a greenlet that appends ``time.perf_counter()`` to ``ticks`` every 10 ms.
+
+    A checker runs it next to an answer that must not block the hub: no ticks while the
+    answer ran means the answer blocked every greenlet.
+    """
+
+    def run():
+        while True:
+            ticks.append(time.perf_counter())
+            coopconc.sleep(0.01)
+
+    return coopconc.spawn(run)
+
+
+def expect_one_order_for_both(name: str, rank, make_lock) -> None:
+    """``rank(x, y)`` and ``rank(y, x)`` return the same two objects, in the same order."""
+    for _ in range(5):
+        x, y = make_lock(), make_lock()
+        one, two = rank(x, y), rank(y, x)
+        for got in (one, two):
+            expect(
+                isinstance(got, tuple) and len(got) == 2,
+                f"{name} returned {got!r}; return a tuple of the two locks",
+            )
+            expect(
+                {id(got[0]), id(got[1])} == {id(x), id(y)},
+                f"{name} returned {got!r}, not the two locks it was given; return the very "
+                "same objects (a new lock protects nothing)",
+            )
+        expect(
+            one[0] is two[0],
+            f"{name}(a, b) and {name}(b, a) put a different lock first; rank the two locks by "
+            "something that does not depend on the argument order (id())",
+        )

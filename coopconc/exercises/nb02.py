@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import threading
 
-from coopconc.exercises._common import expect
+from coopconc.exercises._common import expect, expect_one_order_for_both
 
 
 def check_averager(averager) -> str:
@@ -63,24 +63,7 @@ def check_grep(grep) -> str:
 
 
 def check_in_order(in_order) -> str:
-    for _ in range(6):
-        x, y = threading.Lock(), threading.Lock()
-        one, two = in_order(x, y), in_order(y, x)
-        for got in (one, two):
-            expect(
-                isinstance(got, tuple) and len(got) == 2,
-                f"in_order returned {got!r}; return a tuple of the two locks",
-            )
-            expect(
-                {id(got[0]), id(got[1])} == {id(x), id(y)},
-                f"in_order returned {got!r}, not the two locks it was given; return the "
-                "very same objects (new locks protect nothing)",
-            )
-        expect(
-            one[0] is two[0],
-            "in_order(a, b) and in_order(b, a) put a different lock first; rank the two locks "
-            "by something that does not depend on the argument order (id())",
-        )
+    expect_one_order_for_both("in_order", in_order, threading.Lock)
     return "both argument orders give the same two locks in the same order"
 
 

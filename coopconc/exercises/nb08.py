@@ -8,7 +8,7 @@ import time
 import types
 
 import coopconc
-from coopconc.exercises._common import expect
+from coopconc.exercises._common import expect, ticker
 
 
 def check_late_copies(late_copies) -> str:
@@ -34,11 +34,6 @@ def check_late_copies(late_copies) -> str:
 def check_cooperative_system(cooperative_system) -> str:
     ticks: list = []
 
-    def ticker():
-        while True:
-            ticks.append(time.perf_counter())
-            coopconc.sleep(0.01)
-
     with tempfile.TemporaryDirectory() as tmp:
         marker = os.path.join(tmp, "ran")
         cases = [  # (command, exit code, the command really ran if `marker` exists)
@@ -48,7 +43,7 @@ def check_cooperative_system(cooperative_system) -> str:
         ]
         for command, code in cases:
             ticks.clear()
-            g = coopconc.spawn(ticker)
+            g = ticker(ticks)
             coopconc.sleep(0)
             try:
                 started = time.perf_counter()

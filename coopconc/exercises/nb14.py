@@ -7,30 +7,21 @@ import tempfile
 import time
 
 import coopconc
-from coopconc.exercises._common import expect
-
-
-def _ticker(ticks):
-    def run():
-        while True:
-            ticks.append(time.perf_counter())
-            coopconc.sleep(0.01)
-
-    return coopconc.spawn(run)
+from coopconc.exercises._common import expect, ticker
 
 
 def check_run_all(run_all) -> str:
     delays = [0.4, 0.1, 0.3, 0.2]
     commands = [["sh", "-c", f"sleep {d}; echo {i}"] for i, d in enumerate(delays)]
     ticks: list = []
-    ticker = _ticker(ticks)
+    other = ticker(ticks)
     coopconc.sleep(0)
     try:
         started = time.perf_counter()
         got = run_all(commands)
         took = time.perf_counter() - started
     finally:
-        ticker.kill()
+        other.kill()
     expected = [f"{i}\n".encode() for i in range(len(commands))]
     expect(got == expected, f"run_all returned {got!r}; expected {expected!r}, in command order")
     expect(
@@ -56,7 +47,7 @@ def _state(pid):
 
 def check_output_or_none(output_or_none) -> str:
     ticks: list = []
-    ticker = _ticker(ticks)
+    other = ticker(ticks)
     coopconc.sleep(0)
     with tempfile.TemporaryDirectory() as tmp:
         pidfile = os.path.join(tmp, "pid")
@@ -67,7 +58,7 @@ def check_output_or_none(output_or_none) -> str:
             slow_result = output_or_none(slow, 0.3)
             took = time.perf_counter() - started
         finally:
-            ticker.kill()
+            other.kill()
         expect(fast == b"quick\n", f"a fast child's output should be b'quick\\n'; got {fast!r}")
         expect(
             slow_result is None,

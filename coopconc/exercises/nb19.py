@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import coopconc
-from coopconc.exercises._common import expect, quiet_hub
+from coopconc.exercises._common import expect, expect_one_order_for_both, quiet_hub
 from coopconc.exercises._watch import LinesPerTurn
 from coopconc.hub import LoopExit
 from coopconc.lock import Semaphore
@@ -54,23 +54,7 @@ def check_crunch_politely(crunch_politely) -> str:
 
 
 def check_in_safe_order(in_safe_order) -> str:
-    for _ in range(5):
-        x, y = Semaphore(1), Semaphore(1)
-        one, two = in_safe_order(x, y), in_safe_order(y, x)
-        for got in (one, two):
-            expect(
-                isinstance(got, tuple) and len(got) == 2,
-                f"in_safe_order returned {got!r}; return a tuple of the two locks",
-            )
-            expect(
-                {id(got[0]), id(got[1])} == {id(x), id(y)},
-                "in_safe_order returned locks it was not given; return the very same two objects "
-                "(a new lock protects nothing)",
-            )
-        expect(
-            one[0] is two[0],
-            "in_safe_order(x, y) and in_safe_order(y, x) disagree on which comes first",
-        )
+    expect_one_order_for_both("in_safe_order", in_safe_order, lambda: Semaphore(1))
 
     pens, paper = Semaphore(1), Semaphore(1)
 
