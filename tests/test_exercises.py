@@ -10,6 +10,7 @@ A notebook added later (16, 17, 18) is covered as soon as its files exist.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.util
 import io
@@ -17,8 +18,10 @@ import pathlib
 import re
 
 import pytest
+from greenlet import getcurrent, greenlet
 
 from coopconc.exercises import check
+from coopconc.hub import Hub
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "src"
@@ -69,6 +72,22 @@ WRONG_ANSWERS = [
     for exercise_id in EXERCISES
     for wrong in getattr(SOLUTIONS.get(exercise_id[:2]), "WRONG", {}).get(exercise_id, [])
 ]
+
+
+def _live_greenlets() -> set:
+    return {
+        g
+        for g in gc.get_objects()
+        if isinstance(g, greenlet) and g and not g.dead and not isinstance(g, Hub)
+    }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _checks_leave_no_greenlet_alive():
+    before = _live_greenlets()
+    yield
+    left = _live_greenlets() - before - {getcurrent()}
+    assert not left, f"checks left greenlets alive (kill what the answer left): {left}"
 
 
 def _run_check(exercise_id: str, answer) -> tuple[bool, str]:

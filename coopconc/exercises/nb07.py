@@ -49,13 +49,15 @@ def check_first_or_default(first_or_default) -> str:
     for jobs, limit in cases:
         with quiet_hub(), coopconc.virtual_clock():
             greenlets = [coopconc.spawn(after, s, v) for s, v in jobs]
-            got = first_or_default(greenlets, limit, "default")
-            took = coopconc.now()
-            killed = [
-                g for g in greenlets if g.ready() and isinstance(g.value, coopconc.GreenletExit)
-            ]
-            alive = [g for g in greenlets if not g.ready()]
-            coopconc.killall(greenlets)
+            try:
+                got = first_or_default(greenlets, limit, "default")
+                took = coopconc.now()
+                killed = [
+                    g for g in greenlets if g.ready() and isinstance(g.value, coopconc.GreenletExit)
+                ]
+                alive = [g for g in greenlets if not g.ready()]
+            finally:
+                coopconc.killall(greenlets)
         first = min(jobs, key=lambda job: job[0])
         expected, ends = (first[1], first[0]) if first[0] < limit else ("default", limit)
         expect(

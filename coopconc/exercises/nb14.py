@@ -8,6 +8,7 @@ import time
 
 import coopconc
 from coopconc.exercises._common import expect, ticker
+from coopconc.exercises._watch import Switches
 
 
 def check_run_all(run_all) -> str:
@@ -53,12 +54,14 @@ def check_output_or_none(output_or_none) -> str:
         pidfile = os.path.join(tmp, "pid")
         slow = ["sh", "-c", f"echo $$ > {pidfile}; exec sleep 3"]
         try:
-            fast = output_or_none(["echo", "quick"], 5)
-            started = time.perf_counter()
-            slow_result = output_or_none(slow, 0.3)
-            took = time.perf_counter() - started
+            with Switches() as seen:
+                fast = output_or_none(["echo", "quick"], 5)
+                started = time.perf_counter()
+                slow_result = output_or_none(slow, 0.3)
+                took = time.perf_counter() - started
         finally:
             other.kill()
+            coopconc.killall(seen.alive_workers())  # e.g. a reader left on an abandoned pipe
         expect(fast == b"quick\n", f"a fast child's output should be b'quick\\n'; got {fast!r}")
         expect(
             slow_result is None,
