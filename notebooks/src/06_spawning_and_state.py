@@ -288,14 +288,13 @@ plt.show()
 # the linked greenlet has died. Look at which callbacks fire for which greenlet.
 
 # %%
-# coopconc only: Greenlet.state()
 import io
 
 import coopconc
 
 
 def on_end(g):
-    print(f"link           : {g.name} ended, {g.state()}")
+    print(f"link           : {g.name} ended, successful: {g.successful()}")
 
 
 def on_value(g):
