@@ -14,7 +14,7 @@ NBVAL_RUN := if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 	  $(NBVAL) || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }; \
 	else echo "nbval: no notebooks in notebooks/ yet, nothing to check"; fi
 
-.PHONY: venv lab test unit nbval notebooks html course-times bench lint format clean distclean
+.PHONY: venv lab test unit nbval notebooks html course-times solutions bench lint format clean distclean
 
 # ---- environment -----------------------------------------------------------
 
@@ -47,6 +47,11 @@ html: venv
 # `make course-times NB="01 19"` for some; COOPCONC_FULL=1 for the full-size measurements).
 course-times: venv
 	$(PY) notebooks/course_times.py $(NB)
+
+# Worked solutions of the exercises live in notebooks/solutions/; this shows each passes its
+# checker, and that the notebook's stub, an empty answer and each plausible wrong answer fail.
+solutions: venv
+	$(PY) -m pytest -q tests/test_exercises.py
 
 # ---- checks ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ The map of the package (each module opens with an essay on how it works):
     signal       signal_handler
     event        Event, AsyncResult
     queue        Queue, JoinableQueue, PriorityQueue, LifoQueue, Channel
-    lock         Semaphore, BoundedSemaphore, Lock, RLock
+    lock         Semaphore, BoundedSemaphore, RLock (and Lock, coopconc's own)
     local        local: attributes private to each greenlet
     pool         Group, Pool
     actor        Actor, Supervisor (coopconc's addition)
@@ -31,7 +31,7 @@ The map of the package (each module opens with an essay on how it works):
 
 from greenlet import GreenletExit, getcurrent
 
-from coopconc.exceptions import LoopExit
+from coopconc.exceptions import LoopExit as LoopExit  # coopconc only here; gevent: gevent.hub
 from coopconc.greenlet import (
     Greenlet,
     iwait,
@@ -59,7 +59,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Greenlet",
     "GreenletExit",
-    "LoopExit",
     "Timeout",
     "get_hub",
     "getcurrent",

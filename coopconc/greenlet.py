@@ -221,7 +221,11 @@ class Greenlet(greenlet):
         return text
 
     def state(self) -> str:
-        """Where this greenlet is in its life, in words (what ``repr`` shows)."""
+        """Where this greenlet is in its life, in words (what ``repr`` shows).
+
+        coopconc only: gevent's Greenlet has no ``state()``; portable code asks ``started``,
+        ``ready()``, ``successful()``, ``value`` and ``exception``.
+        """
         if self.ready():
             if self._exc_info is None:
                 return "dead"

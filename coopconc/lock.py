@@ -30,7 +30,7 @@ from greenlet import getcurrent
 from coopconc.event import AbstractLinkable
 from coopconc.hub import check_timeout
 
-__all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock"]
+__all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock"]
 
 
 class Semaphore(AbstractLinkable):
@@ -121,10 +121,10 @@ class BoundedSemaphore(Semaphore):
 
 
 class Lock(BoundedSemaphore):
-    """A mutex: a bounded semaphore of one permit (gevent's ``gevent.thread.LockType``).
+    """A mutex: a bounded semaphore of one permit. coopconc only: ``gevent.lock`` has no ``Lock``.
 
-    Not in ``gevent.lock``'s own list; coopconc offers it there because a lesson on locks
-    wants one by name.
+    Kept (outside ``__all__``) for coopconc's own code and tests; code meant to run on gevent
+    too writes ``BoundedSemaphore(1)`` (or gevent's ``gevent.thread.LockType``).
     """
 
     __slots__ = ()

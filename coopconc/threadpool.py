@@ -21,8 +21,8 @@ How it is built on the hub
     * Like gevent, ``spawn`` waits (cooperatively) when the pool is full; gevent lets
       ``maxsize + 1`` jobs be outstanding before it blocks, and so does coopconc.
 
-    ``get_hub().threadpool`` (gevent's name; ``get_threadpool()`` for short) is the pool of
-    the current hub, made on first use with 10 threads.
+    ``get_hub().threadpool`` is the pool of the current hub (as in gevent), made on first use
+    with 10 threads; ``get_threadpool()`` is coopconc's short form, not a gevent name.
 
 Taught in notebook 14 (subprocesses and multiprocessing), used by notebook 19 (pitfalls).
 """
@@ -37,7 +37,7 @@ from queue import SimpleQueue
 from coopconc.event import AsyncResult
 from coopconc.hub import Waiter, get_hub, get_hub_if_exists
 
-__all__ = ["ThreadPool", "get_threadpool"]
+__all__ = ["ThreadPool"]
 
 #: gevent's default size for the hub's own pool.
 DEFAULT_MAXSIZE = 10
@@ -250,5 +250,5 @@ class ThreadPool:
 
 
 def get_threadpool() -> ThreadPool:
-    """The thread pool of the current hub: ``get_hub().threadpool``, made on first use."""
+    """coopconc only: the current hub's pool, ``get_hub().threadpool`` (which works on gevent too)."""
     return get_hub().threadpool

@@ -69,14 +69,13 @@ __all__ = [
     "sleep",
     "idle",
     "now",
-    "wait_read",
-    "wait_write",
-    "wait_readwrite",
     "virtual_clock",
     "run",
     "set_hub_clock",
 ]
 
+# wait_read/wait_write/wait_readwrite are importable from here but not listed: gevent keeps them
+# in gevent.socket, and so does coopconc.socket (portable code imports them from there).
 # The functions say they live here, their public home (as gevent's do in ``gevent.hub``):
 # ``coopconc.hub.sleep`` is what ``monkey.patch_time`` installs and what its repr shows.
 _PUBLIC_FUNCTIONS = (get_hub, get_hub_if_exists, check_timeout, sleep, idle, now, run)

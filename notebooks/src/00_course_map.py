@@ -19,6 +19,7 @@
 # somebody else — one greenlet runs at a time, and each one hands over when it sleeps.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 
 
@@ -44,6 +45,7 @@ with coopconc.virtual_clock():
 # (the *reason* it gave the hub: `sleep`, `joinall/wait`, ...), then who ran next.
 
 # %%
+# coopconc only: the virtual clock, the tracer
 import coopconc
 from coopconc.trace import Tracer
 
@@ -74,6 +76,7 @@ print(tracer.who())
 # waits (in `joinall`) the whole time: it is a greenlet like the others.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -284,6 +287,7 @@ else:
 # one that starts. Here is the hook, from the installed package:
 
 # %%
+# coopconc only: the tracer, inspect.getsource of coopconc
 import inspect
 
 from coopconc.trace import Tracer
@@ -311,32 +315,15 @@ print(inspect.getsource(Tracer._on_switch))
 # function), so the times are exact.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def rounds(names, gap):
     """Your answer: return [(time, name), ...] in the order the wake-ups happened."""
-    events = []
-    # ... start one greenlet per name, collect (coopconc.now(), name) after each sleep(1)
-    return events
+    raise NotImplementedError("write your answer here")
 
 
-# %% [markdown]
-# Run this cell to check your answer.
+from coopconc.exercises import check
 
-# %%
-rounds = globals().get("rounds")
-if rounds is None:
-    print("define rounds(names, gap) in the cell above first")
-else:
-    cases = [
-        (["ping", "pong"], 0.5,
-         [(1.0, "ping"), (1.5, "pong"), (2.0, "ping"), (2.5, "pong"), (3.0, "ping"), (3.5, "pong")]),
-        (["a", "b", "c"], 0.25,
-         [(1.0, "a"), (1.25, "b"), (1.5, "c"), (2.0, "a"), (2.25, "b"), (2.5, "c"),
-          (3.0, "a"), (3.25, "b"), (3.5, "c")]),
-    ]
-    for names, gap, expected in cases:
-        got = rounds(names, gap)
-        verdict = "ok" if got == expected else f"not yet (got {got!r})"
-        print(f"rounds({names}, {gap}): {verdict}")
+check("00.1", rounds)

@@ -480,10 +480,11 @@ else:
 # 1000 messages between the same two greenlets over a pipe:
 
 # %%
+# coopconc only: coopconc hub's own system-call count
 import os
 
 import coopconc
-from coopconc.hub import wait_read
+from coopconc.socket import wait_read
 
 
 def read_write_calls():
@@ -708,26 +709,17 @@ print(inspect.getsource(memory._hold_in_thread))
 # the list of ids.
 
 # %%
+# coopconc only: the exercise checker
 import threading
 
 
 def native_ids(k):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import os
-import threading
+from coopconc.exercises import check
 
-fn = globals().get("native_ids")
-if fn is None:
-    print("define native_ids first (run your answer cell)")
-else:
-    for k in (1, 3, 5):
-        ids = fn(k)
-        ok = len(ids) == k and len(set(ids)) == k and os.getpid() not in ids
-        print(f"native_ids({k}): {'ok' if ok else 'FAIL, expected ' + str(k) + ' distinct ids, none equal to the pid'}")
+check("01.1", native_ids)
 
 # %% [markdown]
 # **2. Sleep in parallel.** Write `sleep_in_threads(k, seconds)` that makes `k` threads each
@@ -735,24 +727,18 @@ else:
 # wall-clock seconds (use `time.perf_counter()`).
 
 # %%
+# coopconc only: the exercise checker
 import threading
 import time
 
 
 def sleep_in_threads(k, seconds):
-    # replace this stub with your answer
-    return 0.0
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-fn = globals().get("sleep_in_threads")
-if fn is None:
-    print("define sleep_in_threads first (run your answer cell)")
-else:
-    for k, seconds in ((1, 0.05), (4, 0.05), (8, 0.02)):
-        elapsed = fn(k, seconds)
-        ok = seconds <= elapsed < seconds * k * 0.75 + 0.2 if k > 1 else seconds <= elapsed
-        print(f"sleep_in_threads({k}, {seconds}): {'ok' if ok else 'FAIL, the sleeps did not overlap (or took no time)'}")
+from coopconc.exercises import check
+
+check("01.2", sleep_in_threads)
 
 # %% [markdown]
 # **3. Order of magnitude.** Write `bucket(seconds)` that names the order of magnitude of a
@@ -760,20 +746,11 @@ else:
 # `"ms"` below 1 s, else `"s"`.
 
 # %%
+# coopconc only: the exercise checker
 def bucket(seconds):
-    # replace this stub with your answer
-    return "?"
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-fn = globals().get("bucket")
-if fn is None:
-    print("define bucket first (run your answer cell)")
-else:
-    cases = [(5e-8, "ns"), (6.4e-7, "ns"), (8e-6, "us"), (3.5e-3, "ms"), (0.999, "ms"), (2.0, "s")]
-    passed = 0
-    for seconds, expected in cases:
-        got = fn(seconds)
-        passed += got == expected
-        print(f"bucket({seconds}): {'ok' if got == expected else f'FAIL, expected {expected!r}, got {got!r}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("01.3", bucket)

@@ -510,6 +510,7 @@ for task_id in range(3):
 # is later switched in. `switch(value)` is the greenlet version of `send(value)`:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Waiter
@@ -564,6 +565,7 @@ finished = coopconc.joinall([coopconc.spawn(consumer), coopconc.spawn(producer, 
 # then `avg.send(20)` returns `15.0`.
 
 # %%
+# coopconc only: the exercise checker
 import functools
 
 
@@ -579,24 +581,12 @@ def coroutine(func):
 
 @coroutine
 def averager():
-    # replace this stub with your answer
-    while True:
-        yield None
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-fn = globals().get("averager")
-if fn is None:
-    print("define averager first (run your answer cell)")
-else:
-    cases = [([10], [10.0]), ([10, 20], [10.0, 15.0]), ([1, 2, 3, 6], [1.0, 1.5, 2.0, 3.0])]
-    passed = 0
-    for numbers, expected in cases:
-        avg = fn()
-        got = [avg.send(x) for x in numbers]
-        passed += got == expected
-        print(f"send {numbers}: {'ok' if got == expected else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("02.1", averager)
 
 # %% [markdown]
 # **2. A pipeline stage.** Write a coroutine `grep(pattern, target)` that receives lines with
@@ -604,6 +594,7 @@ else:
 # that contain `pattern`.
 
 # %%
+# coopconc only: the exercise checker
 import functools
 
 
@@ -619,39 +610,12 @@ def coroutine(func):
 
 @coroutine
 def grep(pattern, target):
-    # replace this stub with your answer
-    while True:
-        yield
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import functools
+from coopconc.exercises import check
 
-fn = globals().get("grep")
-if fn is None:
-    print("define grep first (run your answer cell)")
-else:
-
-    def collector(into):
-        while True:
-            into.append((yield))
-
-    cases = [
-        ("task", ["task 0", "noise", "task 1"], ["task 0", "task 1"]),
-        ("x", ["a", "b"], []),
-        ("", ["a", "b"], ["a", "b"]),
-    ]
-    passed = 0
-    for pattern, lines, expected in cases:
-        got = []
-        sink = collector(got)
-        next(sink)
-        stage = fn(pattern, sink)
-        for line in lines:
-            stage.send(line)
-        passed += got == expected
-        print(f"grep({pattern!r}): {'ok' if got == expected else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+check("02.2", grep)
 
 # %% [markdown]
 # **3. One lock order for everybody.** Write `in_order(lock_a, lock_b)` that returns the two
@@ -660,23 +624,11 @@ else:
 # object a number.
 
 # %%
+# coopconc only: the exercise checker
 def in_order(lock_a, lock_b):
-    # replace this stub with your answer
-    return (lock_a, lock_b)
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import threading
+from coopconc.exercises import check
 
-fn = globals().get("in_order")
-if fn is None:
-    print("define in_order first (run your answer cell)")
-else:
-    passed = 0
-    for trial in range(3):
-        x, y = threading.Lock(), threading.Lock()
-        one, two = fn(x, y), fn(y, x)
-        ok = one == two and {id(one[0]), id(one[1])} == {id(x), id(y)}
-        passed += ok
-        print(f"pair {trial}: {'ok' if ok else 'FAIL, the order depends on how the locks were passed'}")
-    print(f"{passed}/3 passed")
+check("02.3", in_order)

@@ -290,7 +290,9 @@ def client(address, word):
         return sock.recv(100)
 
 
-listener = socket.create_server(("127.0.0.1", 0))
+listener = socket.socket()  # not create_server: gevent.socket.create_server is the blocking stdlib one
+listener.bind(("127.0.0.1", 0))
+listener.listen()
 coopconc.spawn(serve, listener, 3)
 asks = [coopconc.spawn(client, listener.getsockname(), w) for w in (b"one", b"two", b"three")]
 coopconc.joinall(asks)
@@ -305,6 +307,7 @@ listener.close()
 # print).
 
 # %%
+# coopconc only: the hub's waiting reasons
 import coopconc
 from coopconc import socket
 from coopconc.hub import get_hub, waiting_reason
@@ -592,6 +595,7 @@ for what, seconds in (("one turn of the loop (sleep(1e-6))", 1e-6), ("a callback
 # `Hub.wait_fd` is what `socket.recv` calls when the kernel says "not yet".
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Hub
@@ -599,6 +603,7 @@ from coopconc.hub import Hub
 print(inspect.getsource(Hub._loop))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Hub
@@ -628,38 +633,17 @@ print(inspect.getsource(socket.recv))
 # at most `timeout` seconds.
 
 # %%
+# coopconc only: the exercise checker
 import select
 
 
 def ready_to_read(socks, timeout):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import socket
 
-fn = globals().get("ready_to_read")
-if fn is None:
-    print("define ready_to_read first (run your answer cell)")
-else:
-    pairs = [socket.socketpair() for _ in range(4)]
-    readers = [a for a, _ in pairs]
-    cases = []
-    cases.append(("nothing sent", sorted(fn(readers, 0)), []))
-    pairs[1][1].sendall(b"x")
-    pairs[3][1].sendall(b"y")
-    cases.append(("1 and 3 sent", sorted(fn(readers, 1.0)), [1, 3]))
-    pairs[0][1].close()  # end-of-stream is readable too
-    cases.append(("0 hung up", sorted(fn(readers, 1.0)), [0, 1, 3]))
-    passed = 0
-    for name, got, expected in cases:
-        ok = got == expected
-        passed += ok
-        print(f"{name}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
-    for a, b in pairs:
-        a.close()
-        b.close()
+from coopconc.exercises import check
+
+check("03.1", ready_to_read)
 
 # %% [markdown]
 # **2. A timer heap.** Write `firing_order(delays)`: timers are registered in list order, timer
@@ -668,31 +652,17 @@ else:
 # needs to actually wait.
 
 # %%
+# coopconc only: the exercise checker
 import heapq
 
 
 def firing_order(delays):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-fn = globals().get("firing_order")
-if fn is None:
-    print("define firing_order first (run your answer cell)")
-else:
-    cases = [
-        ([0.3, 0.1, 0.2], [1, 2, 0]),
-        ([1.0, 1.0, 0.5], [2, 0, 1]),
-        ([], []),
-        ([0, 0, 0, 0], [0, 1, 2, 3]),
-    ]
-    passed = 0
-    for delays, expected in cases:
-        got = fn(delays)
-        ok = got == expected
-        passed += ok
-        print(f"firing_order({delays}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+
+from coopconc.exercises import check
+
+check("03.2", firing_order)
 
 # %% [markdown]
 # **3. Think.** In Step 1, what happens if a client sends a line and then *nothing*, while

@@ -50,6 +50,7 @@ finished = coopconc.joinall([coopconc.spawn(foo), coopconc.spawn(bar)])
 # waits in `joinall` while the other two take turns.
 
 # %%
+# coopconc only: the virtual clock, the tracer
 import coopconc
 from coopconc.trace import Tracer
 
@@ -85,6 +86,7 @@ for line in tracer.log():
 # seconds instead of 2.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import select
 
@@ -114,6 +116,7 @@ with coopconc.virtual_clock():
 # the moment its pipe has data — not at its 5-second timeout.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import os
 
 import coopconc
@@ -161,6 +164,7 @@ for r, w in pipes:
 # of *delay* for the asynchronous one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import random
 
 import coopconc
@@ -197,6 +201,7 @@ with coopconc.virtual_clock():
 # total is always the sum of the delays and the asynchronous total always the largest one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import math
 import random
 
@@ -242,6 +247,7 @@ print(f"{len(batches)} batches: async total == max(delays): {async_ok}")
 # `main` waits in `joinall` until the longest one is over.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import random
 
 import matplotlib.pyplot as plt
@@ -312,6 +318,7 @@ else:
 # hub's one waiting path; `Waiter.switch` is the other half, called by the hub to wake it.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 import coopconc.hub
@@ -319,6 +326,7 @@ import coopconc.hub
 print(inspect.getsource(coopconc.hub.sleep))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Waiter
@@ -349,33 +357,17 @@ print(inspect.getsource(Waiter.switch))
 # For example `round_robin(["a", "b"], 2)` returns `["a0", "b0", "a1", "b1"]`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def round_robin(names, rounds):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("round_robin")
-if fn is None:
-    print("define round_robin first (run your answer cell)")
-else:
-    cases = [
-        ((["a", "b"], 2), ["a0", "b0", "a1", "b1"]),
-        ((["x"], 3), ["x0", "x1", "x2"]),
-        ((["p", "q", "r"], 1), ["p0", "q0", "r0"]),
-    ]
-    passed = 0
-    for args, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(*args)
-        ok = got == expected
-        passed += ok
-        print(f"round_robin{args}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("04.1", round_robin)
 
 # %% [markdown]
 # **2. How long does a batch take?** Write `batch_time(delays, concurrent)` that runs one task
@@ -384,33 +376,17 @@ else:
 # batch took, measured with `coopconc.now()` (not computed from `delays`).
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def batch_time(delays, concurrent):
-    # replace this stub with your answer
-    return 0.0
+    raise NotImplementedError("write your answer here")
 
-# %%
-import math
 
-fn = globals().get("batch_time")
-if fn is None:
-    print("define batch_time first (run your answer cell)")
-else:
-    cases = [
-        (([1.0, 2.0, 0.5], False), 3.5),
-        (([1.0, 2.0, 0.5], True), 2.0),
-        (([0.3], True), 0.3),
-        (([0.1] * 10, False), 1.0),
-    ]
-    passed = 0
-    for args, expected in cases:
-        got = fn(*args)
-        ok = isinstance(got, float) and math.isclose(got, expected)
-        passed += ok
-        print(f"batch_time{args}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("04.2", batch_time)
 
 # %% [markdown]
 # **3. Think.** In the pipe example, swap the order in which `worker` writes (pipe 2 first).

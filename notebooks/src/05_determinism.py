@@ -88,6 +88,7 @@ for run in sorted(set(runs))[:3]:
 # machine's.
 
 # %%
+# coopconc only: the virtual clock
 import multiprocessing
 import random
 import time
@@ -191,10 +192,10 @@ else:
 
 # %%
 import coopconc
-from coopconc.lock import Lock
+from coopconc.lock import BoundedSemaphore
 
 counter = 0
-lock = Lock()
+lock = BoundedSemaphore(1)  # a lock (gevent.lock has no class named Lock)
 
 
 def add_ones(times, yield_inside, use_lock):
@@ -473,6 +474,7 @@ print("\n".join(log))
 # a link that the hub calls when each task dies.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import Timer
@@ -502,29 +504,18 @@ print(inspect.getsource(IMapUnordered._on_result))
 # right. Return the total.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
-from coopconc.lock import Lock
+from coopconc.lock import BoundedSemaphore
 
 
 def safe_total(greenlets, times):
-    # replace this stub with your answer
-    return 0
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("safe_total")
-if fn is None:
-    print("define safe_total first (run your answer cell)")
-else:
-    cases = [(10, 20), (3, 5), (1, 7)]
-    passed = 0
-    for greenlets, times in cases:
-        got = fn(greenlets, times)
-        ok = got == greenlets * times
-        passed += ok
-        print(f"safe_total({greenlets}, {times}): {'ok' if ok else f'FAIL, expected {greenlets * times}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("05.1", safe_total)
 
 # %% [markdown]
 # **2. Predict the order.** Without running anything, write `predict(durations)`: the list of
@@ -533,30 +524,11 @@ else:
 # ties.) The check runs the real thing and compares.
 
 # %%
+# coopconc only: the exercise checker
 def predict(durations):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
-from coopconc.pool import Pool
 
-fn = globals().get("predict")
-if fn is None:
-    print("define predict first (run your answer cell)")
-else:
-    cases = [[3, 1, 2], [2, 1, 2, 1], [0, 0, 0], [5, 1, 4, 1, 3]]
-    passed = 0
-    for durations in cases:
+from coopconc.exercises import check
 
-        def task(i, durations=durations):
-            coopconc.sleep(durations[i])
-            return i
-
-        with coopconc.virtual_clock():
-            actual = list(Pool(len(durations)).imap_unordered(task, range(len(durations))))
-        got = fn(durations)
-        ok = got == actual
-        passed += ok
-        print(f"predict({durations}): {'ok' if ok else f'FAIL, the pool gave {actual}, you said {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+check("05.2", predict)

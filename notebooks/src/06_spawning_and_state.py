@@ -25,6 +25,7 @@
 # sleep, and the lambda, which never waits, is done first.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Greenlet
 
@@ -50,6 +51,7 @@ with coopconc.virtual_clock():
 # `Greenlet.__init__` first. The `repr` shows the class name, `_run`, and the state.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Greenlet
 
@@ -94,6 +96,7 @@ with coopconc.virtual_clock():
 # `hub.exception_stream` and shows its last line, and the next cell shows it on stderr.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import io
 
 import coopconc
@@ -145,6 +148,7 @@ print("the hub printed a traceback ending in:", caught.getvalue().splitlines()[-
 # for the result: it returns the value, or re-raises the exception *in the caller*.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import coopconc
 
 
@@ -191,6 +195,7 @@ except ZeroDivisionError as exc:
 # from the recorded states: the colour tells where that greenlet was in its life.
 
 # %%
+# coopconc only: the virtual clock, Greenlet.state(), coopconc.now()
 import io
 
 import matplotlib.pyplot as plt
@@ -292,7 +297,7 @@ import coopconc
 
 
 def on_end(g):
-    print(f"link           : {g.name} ended, {g.state()}")
+    print(f"link           : {g.name} ended, successful: {g.successful()}")
 
 
 def on_value(g):
@@ -334,6 +339,7 @@ finally:
 # Look at: the cleanup lines, the state after the kill, and `never` not printing anything.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 
 
@@ -384,6 +390,7 @@ with coopconc.virtual_clock():
 # started.)
 
 # %%
+# coopconc only: Greenlet.state()
 import os
 import select
 import signal
@@ -536,6 +543,7 @@ print("its exit status:", child.returncode, f"(killed by {signal.Signals(-child.
 # `kill` shows how the exception is delivered.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import Greenlet
@@ -566,49 +574,17 @@ print(inspect.getsource(Greenlet.kill))
 # `ready()`, `successful()`, `value`, `exception`) — not `state()` or `repr`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def describe(g):
-    # replace this stub with your answer
-    return "?"
+    raise NotImplementedError("write your answer here")
 
-# %%
-import io
 
-import coopconc
+from coopconc.exercises import check
 
-fn = globals().get("describe")
-if fn is None:
-    print("define describe first (run your answer cell)")
-else:
-    hub = coopconc.get_hub()
-    hub.exception_stream = io.StringIO()
-    try:
-        with coopconc.virtual_clock():
-            fresh = coopconc.Greenlet(coopconc.sleep, 1)
-            sleeping = coopconc.spawn(coopconc.sleep, 10)
-            returned = coopconc.spawn(lambda: 42)
-            raised = coopconc.spawn(lambda: {}["missing"])
-            killed = coopconc.spawn(coopconc.sleep, 10)
-            coopconc.sleep(1)
-            killed.kill()
-            cases = [
-                (fresh, "not started"),
-                (sleeping, "running or waiting"),
-                (returned, "returned 42"),
-                (raised, "raised KeyError"),
-                (killed, "killed"),
-            ]
-            passed = 0
-            for g, expected in cases:
-                got = fn(g)
-                passed += got == expected
-                print(f"{expected:20} {'ok' if got == expected else f'FAIL, got {got!r}'}")
-            print(f"{passed}/{len(cases)} passed")
-            sleeping.kill()
-    finally:
-        hub.exception_stream = None
+check("06.1", describe)
 
 # %% [markdown]
 # **2. First to finish wins.** Write `race(functions)` that spawns one greenlet per function,
@@ -616,42 +592,14 @@ else:
 # winner's value. Hint: `coopconc.iwait` yields greenlets as they finish, or use `link_value`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def race(functions):
-    # replace this stub with your answer
-    return None
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("race")
-if fn is None:
-    print("define race first (run your answer cell)")
-else:
+from coopconc.exercises import check
 
-    def after(seconds, value):
-        def job():
-            coopconc.sleep(seconds)
-            return value
-
-        return job
-
-    cases = [  # (functions, expected value, when the race should end)
-        ([after(3, "slow"), after(1, "fast"), after(2, "middle")], "fast", 1.0),
-        ([after(0.5, "only")], "only", 0.5),
-        ([after(2, "b"), after(1.5, "a")], "a", 1.5),
-    ]
-    passed = 0
-    for functions, expected, ends in cases:
-        with coopconc.virtual_clock():
-            start = coopconc.now()
-            got = fn(functions)
-            took = coopconc.now() - start
-            coopconc.sleep(5)  # the losers, if they were not killed, would finish by now
-        ok = got == expected and abs(took - ends) < 1e-9
-        passed += ok
-        verdict = "ok" if ok else f"FAIL, got {got!r} after {took:.1f}s"
-        print(f"expected {expected!r:9} after {ends:.1f}s: {verdict}")
-    print(f"{passed}/{len(cases)} passed")
+check("06.2", race)

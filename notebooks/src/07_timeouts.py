@@ -27,6 +27,7 @@
 # name. Look at the time at which `join` is interrupted.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -58,6 +59,7 @@ with coopconc.virtual_clock():
 # happens at all.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -91,6 +93,7 @@ with coopconc.virtual_clock():
 # on". Look at which lines print: the one after the slow sleep does not.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -108,6 +111,7 @@ with coopconc.virtual_clock():
 # to 1.5 seconds; the main greenlet is not involved. Look at who is cut short and when.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -133,6 +137,7 @@ with coopconc.virtual_clock():
 # short jobs sleep as long as they asked; the two long ones are cut exactly on the line.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -186,6 +191,7 @@ else:
 # default answer.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout, with_timeout
 
@@ -216,6 +222,7 @@ with coopconc.virtual_clock():
 # - `Queue.get(timeout)` raises `queue.Empty`, `Queue.put(timeout)` raises `queue.Full`.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 from coopconc.queue import Empty, Full, Queue
@@ -262,6 +269,7 @@ with coopconc.virtual_clock():
 # you pass the Timeout object itself, `join` returns quietly, as the previous cell showed.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -319,6 +327,7 @@ with coopconc.virtual_clock():
 # started it. `__exit__` is the whole of the `with` support, including the silent `False`.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import Timeout
@@ -339,6 +348,7 @@ print(inspect.getsource(Timeout.__exit__))
 #    timeout end at the same instant, the sleep wins. The next cell shows it.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc import Timeout
 
@@ -356,38 +366,18 @@ with coopconc.virtual_clock():
 # index of the first attempt that finishes in time, or `None` if none does.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc import Timeout
 
 
 def fetch_with_retries(attempt_times, limit):
-    # replace this stub with your answer
-    return -1
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("fetch_with_retries")
-if fn is None:
-    print("define fetch_with_retries first (run your answer cell)")
-else:
-    cases = [  # (attempt_times, limit, expected index, expected total time)
-        ([0.5], 1, 0, 0.5),
-        ([3, 2, 0.5], 1, 2, 2.5),
-        ([3, 3], 1, None, 2.0),
-        ([2, 1], 1.5, 1, 2.5),
-    ]
-    passed = 0
-    for times, limit, expected, total in cases:
-        with coopconc.virtual_clock():
-            start = coopconc.now()
-            got = fn(times, limit)
-            took = coopconc.now() - start
-        ok = got == expected and abs(took - total) < 1e-9
-        passed += ok
-        verdict = "ok" if ok else f"FAIL, got {got!r} after {took:.1f}s"
-        print(f"{times}, limit {limit}: expected {expected!r} after {total}s: {verdict}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("07.1", fetch_with_retries)
 
 # %% [markdown]
 # **2. First result or a default.** Write `first_or_default(greenlets, seconds, default)` that
@@ -395,37 +385,14 @@ else:
 # one that finished, or `default` if none finished in time. Do not kill anything.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def first_or_default(greenlets, seconds, default):
-    # replace this stub with your answer
-    return None
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("first_or_default")
-if fn is None:
-    print("define first_or_default first (run your answer cell)")
-else:
+from coopconc.exercises import check
 
-    def after(seconds, value):
-        coopconc.sleep(seconds)
-        return value
-
-    cases = [  # (jobs as (seconds, value), limit, expected)
-        ([(2, "a"), (1, "b")], 5, "b"),
-        ([(2, "a"), (3, "b")], 1, "default"),
-        ([(0.5, "x")], 1, "x"),
-    ]
-    passed = 0
-    for jobs, limit, expected in cases:
-        with coopconc.virtual_clock():
-            greenlets = [coopconc.spawn(after, s, v) for s, v in jobs]
-            got = fn(greenlets, limit, "default")
-            coopconc.killall(greenlets)
-        ok = got == expected
-        passed += ok
-        print(f"{jobs}, limit {limit}: {'ok' if ok else f'FAIL, expected {expected!r}, got {got!r}'}")
-    print(f"{passed}/{len(cases)} passed")
+check("07.2", first_or_default)

@@ -34,6 +34,7 @@
 # keep the originals; that warning is the subject of a later section and is silenced here.)
 
 # %%
+# coopconc only: monkey.patched(), patching that can be undone
 import select
 import socket
 import subprocess
@@ -132,7 +133,8 @@ runs = {}
 for mode in ("as it is", "patched"):
     Slow.spans = []
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", CLIENT, mode, url], capture_output=True, text=True, timeout=60)
+    child = [sys.executable, "-c", CLIENT, mode, url]  # the program as text: no file to clean up
+    done = subprocess.run(child, capture_output=True, text=True, timeout=60)
     runs[mode] = (Slow.spans, started)
     print(f"{mode:>9}: {done.stdout.strip()}  requests in progress at once: {most_at_once(Slow.spans)}")
 server.shutdown()
@@ -273,6 +275,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # Look at the order of the lines, and at the warning.
 
 # %%
+# coopconc only: the text of coopconc's MonkeyPatchWarning
 import subprocess
 import sys
 
@@ -319,7 +322,6 @@ monkey.patch_all()
 import os
 import time
 import coopconc
-from coopconc.threadpool import get_threadpool
 
 def ticks_during(label, wait):
     ticks = []
@@ -335,7 +337,7 @@ def ticks_during(label, wait):
     print(f"{label:<32} ticker kept running: {during >= 3}")
 
 ticks_during("os.system('sleep 0.1')", lambda: os.system("sleep 0.1"))
-ticks_during("the same, in the thread pool", lambda: get_threadpool().apply(os.system, ("sleep 0.1",)))
+ticks_during("the same, in the thread pool", lambda: coopconc.get_hub().threadpool.apply(os.system, ("sleep 0.1",)))
 ticks_during("subprocess.run (patched)", lambda: __import__("subprocess").run(["sleep", "0.1"]))
 """
 done = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=60)
@@ -370,6 +372,7 @@ print(done.stderr, end="")  # empty unless the child failed
 # twice is harmless and `get_original` always finds the real thing:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import monkey
@@ -382,6 +385,7 @@ print(inspect.getsource(monkey.patch_socket))
 # for a name still bound to an original we just replaced.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc import monkey
@@ -406,28 +410,14 @@ print(inspect.getsource(monkey._warn_late_imports))
 # the very object `original`.
 
 # %%
+# coopconc only: the exercise checker
 def late_copies(modules, original):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import time
-import types
+from coopconc.exercises import check
 
-fn = globals().get("late_copies")
-if fn is None:
-    print("define late_copies first (run your answer cell)")
-else:
-    a = types.ModuleType("a")
-    a.sleep, a.nap, a.other = time.sleep, time.sleep, time.monotonic
-    b = types.ModuleType("b")
-    b.time = time
-    c = types.ModuleType("c")
-    c.pause = time.sleep
-    got = fn({"a": a, "b": b, "c": c}, time.sleep)
-    expected = ["a.nap", "a.sleep", "c.pause"]
-    print("ok" if got == expected else f"FAIL: expected {expected}, got {got}")
+check("08.1", late_copies)
 
 # %% [markdown]
 # **2. Around the blind spot.** Write `cooperative_system(command)`: run the shell `command`
@@ -435,31 +425,14 @@ else:
 # (no patching allowed).
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def cooperative_system(command):
-    # replace this stub with your answer
-    return -1
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import coopconc
+from coopconc.exercises import check
 
-fn = globals().get("cooperative_system")
-if fn is None:
-    print("define cooperative_system first (run your answer cell)")
-else:
-    ticks = []
-
-    def ticker():
-        while True:
-            ticks.append(1)
-            coopconc.sleep(0.01)
-
-    g = coopconc.spawn(ticker)
-    coopconc.sleep(0)
-    code = fn("sleep 0.3; exit 3")
-    g.kill()
-    print("exit code:", "ok" if code == 3 else f"FAIL, got {code}")
-    print("others kept running:", "ok" if code == 3 and len(ticks) >= 5 else "FAIL")
+check("08.2", cooperative_system)

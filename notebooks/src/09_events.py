@@ -23,6 +23,7 @@
 # wake in the order in which they started waiting.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import Event
 
@@ -56,6 +57,7 @@ with coopconc.virtual_clock():
 # while it waited. If a waiter needs the flag to still be up, it must look (`is_set()`).
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import Event
 
@@ -88,6 +90,7 @@ print("flag now:", flag.is_set())
 # once in spirit: it has no `clear()`.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import AsyncResult
 
@@ -122,6 +125,7 @@ print(a, "ready:", a.ready(), "successful:", a.successful(), "value:", a.value)
 # you give it a file; here we catch the report and show its last line.)
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import io
 
 import coopconc
@@ -164,6 +168,7 @@ print("the hub's report ended with:", report.getvalue().strip().splitlines()[-1]
 # once; `get(timeout=...)` raises it after that long.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.event import AsyncResult
 
@@ -186,6 +191,7 @@ with coopconc.virtual_clock():
 # hand-overs instead of seconds, which spreads out what happens at the same instant.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -246,6 +252,7 @@ else:
 # ready schedules one hub callback that calls the links in order.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.event import AbstractLinkable, Event
@@ -255,6 +262,7 @@ print(inspect.getsource(AbstractLinkable._check_and_notify))
 print(inspect.getsource(AbstractLinkable._notify_list))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.event import AbstractLinkable
@@ -284,30 +292,18 @@ print(inspect.getsource(AbstractLinkable._wait_core))
 # returns `(time_of_set, list_of_names)`. Run it under `coopconc.virtual_clock()`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.event import Event
 
 
 def start_together(names):
-    # replace this stub with your answer
-    return (None, [])
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("start_together")
-if fn is None:
-    print("define start_together first (run your answer cell)")
-else:
-    cases = [(["a", "b", "c"], (1.0, ["a", "b", "c"])), (["solo"], (1.0, ["solo"]))]
-    passed = 0
-    for names, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(names)
-        ok = got == expected
-        passed += ok
-        print(f"start_together({names}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("09.1", start_together)
 
 # %% [markdown]
 # **2. The first answer wins.** Write `first_answer(delays)`: for each `(name, delay)` pair
@@ -316,32 +312,15 @@ else:
 # value as soon as it is there (do not wait for the slower greenlets; kill them).
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.event import AsyncResult
 
 
 def first_answer(delays):
-    # replace this stub with your answer
-    return None
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("first_answer")
-if fn is None:
-    print("define first_answer first (run your answer cell)")
-else:
-    cases = [
-        ([("slow", 3), ("fast", 1), ("medium", 2)], "fast"),
-        ([("a", 1), ("b", 1)], "a"),
-        ([("only", 0.5)], "only"),
-    ]
-    passed = 0
-    for delays, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(delays)
-            took = coopconc.now()
-        ok = got == expected and took == min(d for _, d in delays)
-        passed += ok
-        print(f"first_answer({delays}): {'ok' if ok else f'FAIL, expected {expected!r} at t={min(d for _, d in delays)}, got {got!r} at t={took}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("09.2", first_answer)

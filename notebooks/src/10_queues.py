@@ -56,6 +56,7 @@ coopconc.joinall(workers)
 # exactly one second after the last task.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.queue import Empty, Queue
 
@@ -91,6 +92,7 @@ with coopconc.virtual_clock():
 # `timeout=` waits at most that long, then raises the same exceptions.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import queue
 
 import coopconc
@@ -129,6 +131,7 @@ print("Empty is queue.Empty:", Empty is queue.Empty)
 # exactly the order they went in — first in, first out — and the consumers take turns.
 
 # %%
+# coopconc only: the virtual clock
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
@@ -198,6 +201,7 @@ else:
 # - `Channel` holds nothing: `put` waits until a getter takes the item from its hand.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.queue import Channel, JoinableQueue, LifoQueue, PriorityQueue
 
@@ -266,6 +270,7 @@ g.join()
 # getters oldest first.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.queue import SimpleQueue
@@ -296,61 +301,32 @@ print(inspect.getsource(SimpleQueue._unlock))
 # the second queue (e.g. `pipeline(["a", "b"])` returns `["A", "B"]`).
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.queue import Queue
 
 
 def pipeline(words):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("pipeline")
-if fn is None:
-    print("define pipeline first (run your answer cell)")
-else:
-    cases = [(["a", "b"], ["A", "B"]), ([], []), (["x", "y", "z"], ["X", "Y", "Z"])]
-    passed = 0
-    for words, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(words)
-        ok = got == expected
-        passed += ok
-        print(f"pipeline({words}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("10.1", pipeline)
 
 # %% [markdown]
 # **2. Drain without waiting.** Write `drain(q)` that returns every item in queue `q` right
 # now, in order, using only `get_nowait` and `Empty` (never blocking).
 
 # %%
+# coopconc only: the exercise checker
 from coopconc.queue import Empty
 
 
 def drain(q):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-from coopconc.queue import LifoQueue, Queue
 
-fn = globals().get("drain")
-if fn is None:
-    print("define drain first (run your answer cell)")
-else:
-    q1 = Queue()
-    for x in [1, 2, 3]:
-        q1.put(x)
-    q2 = LifoQueue()
-    for x in "ab":
-        q2.put(x)
-    cases = [(q1, [1, 2, 3]), (Queue(), []), (q2, ["b", "a"])]
-    passed = 0
-    for q, expected in cases:
-        got = fn(q)
-        ok = got == expected and q.empty()
-        passed += ok
-        print(f"drain({q!r}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("10.2", drain)

@@ -59,6 +59,7 @@ print("second join done")
 # group did not empty in time. Under the virtual clock the times are exact.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Group
 
@@ -105,6 +106,7 @@ print("map returned", group.map(hello_from, range(3)))
 # second.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Group
 
@@ -134,6 +136,7 @@ with coopconc.virtual_clock():
 # when an earlier job has left a slot free.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool
 
@@ -160,6 +163,7 @@ print("free after map:", pool.free_count(), "| full:", pool.full())
 # does `add(greenlet, timeout=...)` when no slot frees in time.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool, PoolFull
 
@@ -191,6 +195,7 @@ with coopconc.virtual_clock():
 # the pool is full.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline, coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -259,6 +264,7 @@ else:
 # point of keeping them in a pool rather than as loose greenlets.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.pool import Pool
 
@@ -332,6 +338,7 @@ with coopconc.virtual_clock():
 # dies.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.pool import Pool, _Slots
@@ -341,6 +348,7 @@ print(inspect.getsource(Pool._discard))
 print(inspect.getsource(_Slots.acquire))
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.pool import IMapUnordered, _WaitList
@@ -372,6 +380,7 @@ print(inspect.getsource(IMapUnordered._on_result))
 # order of `urls`, and the largest number of fetches that were ever running together.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.pool import Pool
 
@@ -385,32 +394,13 @@ def fetch(url, state):
 
 
 def crawl(urls, limit):
-    state = {"now": 0, "most": 0}  # pass it to fetch: fetch(url, state)
-    # replace this stub with your answer
-    return ([], state["most"])
+    # keep state = {"now": 0, "most": 0} and call fetch(url, state) for each url
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("crawl")
-if fn is None:
-    print("define crawl first (run your answer cell)")
-else:
-    cases = [
-        ([f"http://x/{n}" for n in (3, 1, 2, 1)], 2, 2, 4.0),
-        ([f"http://x/{n}" for n in (1, 1, 1)], 5, 3, 1.0),
-        ([f"http://x/{n}" for n in (2, 2, 2, 2)], 1, 1, 8.0),
-    ]
-    passed = 0
-    for urls, limit, most, took in cases:
-        with coopconc.virtual_clock():
-            got = fn(urls, limit)
-            elapsed = coopconc.now()
-        expected = ([f"<page {u}>" for u in urls], most)
-        ok = got == expected and elapsed == took
-        passed += ok
-        print(f"crawl(limit={limit}): {'ok' if ok else f'FAIL, expected {expected} in {took}s, got {got} in {elapsed}s'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("11.1", crawl)
 
 # %% [markdown]
 # **2. The first two back.** Write `first_two(durations)`: run `coopconc.sleep(d)` for every
@@ -419,28 +409,15 @@ else:
 # returns its index; stop iterating after two, and kill what is left.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.pool import Group
 
 
 def first_two(durations):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("first_two")
-if fn is None:
-    print("define first_two first (run your answer cell)")
-else:
-    cases = [([3, 1, 2], [1, 2]), ([5, 4, 1, 1], [2, 3]), ([1, 9], [0, 1])]
-    passed = 0
-    for durations, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(durations)
-            took = coopconc.now()
-        ok = got == expected and took == sorted(durations)[1]
-        passed += ok
-        print(f"first_two({durations}): {'ok' if ok else f'FAIL, expected {expected} at t={sorted(durations)[1]}, got {got} at t={took}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("11.2", first_two)

@@ -92,6 +92,7 @@ print("main still has", settings.level)
 # a real handler waits for a database), yet each one's `request` stays its own.
 
 # %%
+# coopconc only: the virtual clock, coopconc.now()
 import coopconc
 from coopconc.local import local
 
@@ -160,6 +161,7 @@ except RuntimeError as ex:
 # row ran with its own `request` every time it held the CPU.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -199,6 +201,7 @@ else:
 # reference, which goes dead when its object is freed.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 import gc
 import weakref
 
@@ -270,6 +273,7 @@ print("the main greenlet's value is untouched:", request.get())
 # ## How coopconc does it
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 import coopconc.local
@@ -297,30 +301,18 @@ print(inspect.getsource(coopconc.local._new_dict))
 # Return the list of the greenlets' results — each should equal `calls`, not the total.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.local import local
 
 
 def count_calls(names, calls):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("count_calls")
-if fn is None:
-    print("define count_calls first (run your answer cell)")
-else:
-    cases = [((["a", "b"], 3), [3, 3]), ((["x", "y", "z"], 1), [1, 1, 1])]
-    passed = 0
-    for args, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(*args)
-        ok = got == expected
-        passed += ok
-        print(f"count_calls{args}: {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("13.1", count_calls)
 
 # %% [markdown]
 # **2. A current-user proxy.** Write `serve(users)`: for each user spawn a handler that stores
@@ -329,27 +321,15 @@ else:
 # handlers' results in order.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.local import local
 
 
 def serve(users):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("serve")
-if fn is None:
-    print("define serve first (run your answer cell)")
-else:
-    cases = [(["ann", "bob"], ["hello ann", "hello bob"]), ([], [])]
-    passed = 0
-    for users, expected in cases:
-        with coopconc.virtual_clock():
-            got = fn(users)
-        ok = got == expected
-        passed += ok
-        print(f"serve({users}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("13.2", serve)

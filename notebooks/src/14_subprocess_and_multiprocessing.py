@@ -29,6 +29,8 @@
 # four and then counts.)
 
 # %%
+import time
+
 import coopconc
 from coopconc.subprocess import PIPE, Popen
 
@@ -37,7 +39,7 @@ ticks = []
 
 def cron():
     while True:
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         if len(ticks) <= 4:
             print("cron")
         coopconc.sleep(0.1)  # the source: 0.2 s, with a 1 s child; both halved for class time
@@ -83,6 +85,8 @@ print("cron ticks while the stdlib's run() waited:", ticks_during_child)
 # come from the real clock, so the picture differs by milliseconds from run to run.)
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -93,15 +97,15 @@ ticks = []
 
 def cron():
     while True:
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         coopconc.sleep(0.05)
 
 
-start = coopconc.now()
+start = time.monotonic()
 g = coopconc.spawn(cron)
 child = Popen(["sleep", "0.4"])
 child.wait()
-end = coopconc.now()
+end = time.monotonic()
 g.kill()
 
 fig, ax = plt.subplots(figsize=(8, 2))
@@ -126,6 +130,7 @@ else:
 # `CompletedProcess`. The repr of a coopconc `Popen` shows its state.
 
 # %%
+# coopconc only: coopconc's reprs, which show state
 from coopconc.subprocess import (
     PIPE,
     CalledProcessError,
@@ -265,7 +270,7 @@ print("the same answer as the blocking stdlib call:", same)
 import multiprocessing
 
 import coopconc
-from coopconc.hub import wait_read, wait_write
+from coopconc.socket import wait_read, wait_write
 
 ctx = multiprocessing.get_context("fork")
 to_child, child_in = ctx.Pipe()
@@ -454,6 +459,7 @@ print("1 MiB through cat and back intact:", echoed == data)
 # process exits, so waiting for a child is just waiting for a file descriptor in the hub.
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.subprocess import GreenPipeIO, Popen
@@ -476,6 +482,7 @@ print(inspect.getsource(GreenPipeIO.readinto))
 # And the thread pool hands a finished job back to the hub from another OS thread:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.threadpool import ThreadPool
@@ -490,30 +497,18 @@ print(inspect.getsource(ThreadPool._worker))
 # standard outputs (bytes) in the order of `commands`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.subprocess import PIPE, Popen
 
 
 def run_all(commands):
-    # replace this stub with your answer
-    return []
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import time
+from coopconc.exercises import check
 
-fn = globals().get("run_all")
-if fn is None:
-    print("define run_all first (run your answer cell)")
-else:
-    commands = [["sh", "-c", f"sleep 0.3; echo {i}"] for i in range(4)]
-    started = time.monotonic()
-    got = fn(commands)
-    took = time.monotonic() - started
-    right = got == [b"0\n", b"1\n", b"2\n", b"3\n"]
-    print("outputs in order:", "ok" if right else f"FAIL {got!r}")
-    # four 0.3 s children one after another would take 1.2 s
-    print("ran at the same time:", "ok" if right and took < 1.0 else "FAIL")
+check("14.1", run_all)
 
 # %% [markdown]
 # **2. A deadline for a child.** Write `output_or_none(command, seconds)`: return the child's
@@ -521,26 +516,14 @@ else:
 # greenlets must keep running meanwhile.
 
 # %%
+# coopconc only: the exercise checker
 from coopconc.subprocess import PIPE, Popen, TimeoutExpired
 
 
 def output_or_none(command, seconds):
-    # replace this stub with your answer
-    return b""
+    raise NotImplementedError("write your answer here")
 
 
-# %%
-import coopconc
+from coopconc.exercises import check
 
-fn = globals().get("output_or_none")
-if fn is None:
-    print("define output_or_none first (run your answer cell)")
-else:
-    ticks = []
-    g = coopconc.spawn(lambda: [ticks.append(1) or coopconc.sleep(0.01) for _ in range(1000)])
-    fast = fn(["echo", "quick"], 5)
-    slow = fn(["sleep", "10"], 0.2)
-    g.kill()
-    print("fast child:", "ok" if fast == b"quick\n" else f"FAIL {fast!r}")
-    print("slow child:", "ok" if slow is None else f"FAIL {slow!r}")
-    print("others kept running:", "ok" if len(ticks) >= 5 else "FAIL, the wait blocked")
+check("14.2", output_or_none)

@@ -86,6 +86,7 @@ print("both finished:", ping.dead and pong.dead)
 # works on the first one.
 
 # %%
+# coopconc only: the virtual clock, coopconc.actor (gevent has no actors), coopconc.now()
 import coopconc
 from coopconc.actor import Actor
 
@@ -115,6 +116,7 @@ with coopconc.virtual_clock():
 # sits in `Queue.get` — waiting on its own inbox. Nobody shares anything; they only send.
 
 # %%
+# coopconc only: the virtual clock, the tracer's timeline, coopconc.actor (gevent has no actors), coopconc.now()
 import matplotlib.pyplot as plt
 
 import coopconc
@@ -160,6 +162,7 @@ else:
 # line.)
 
 # %%
+# coopconc only: coopconc.actor (gevent has no actors)
 import io
 
 import coopconc
@@ -197,6 +200,7 @@ print("the hub's report ended with:", report.getvalue().strip().splitlines()[-1]
 # `max_restarts` restarts it gives up (a crash loop should not spin forever).
 
 # %%
+# coopconc only: coopconc.actor (gevent has no actors)
 import io
 
 import coopconc
@@ -255,6 +259,7 @@ print("restarts:", sup.restarts, "| the last one:", sup["divider"], "| left:", s
 # The whole actor is its run loop, `stop()`, and a supervisor that is nothing but a link.
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.actor (gevent has no actors)
 import inspect
 
 from coopconc.actor import Actor, Supervisor
@@ -285,48 +290,20 @@ print(inspect.getsource(Supervisor._crashed))
 # reads the total through an `AsyncResult`.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 from coopconc.actor import Actor
 from coopconc.event import AsyncResult
 
 
 class Counter(Actor):
-    # replace this stub with your answer
-    pass
+    def receive(self, message):
+        raise NotImplementedError("write your answer here")
 
-# %%
-import io
 
-import coopconc
-from coopconc.event import AsyncResult
+from coopconc.exercises import check
 
-cls = globals().get("Counter")
-if cls is None:
-    print("define Counter first (run your answer cell)")
-else:
-    cases = [[1, 2, 3], [], [10, -4]]
-    passed = 0
-    coopconc.get_hub().exception_stream = io.StringIO()  # a crashing answer stays quiet
-    for numbers in cases:
-        with coopconc.virtual_clock():
-            counter = cls()
-            counter.start()
-            for n in numbers:
-                counter.send(("add", n))
-            result = AsyncResult()
-            counter.send(("get", result))
-            try:
-                got = result.get(timeout=1)
-            except coopconc.Timeout:
-                got = "no answer within 1 second"
-            except Exception as ex:
-                got = ex
-            counter.stop(timeout=1)
-        ok = got == sum(numbers)
-        passed += ok
-        print(f"adding {numbers}: {'ok' if ok else f'FAIL, expected {sum(numbers)}, got {got!r}'}")
-    coopconc.get_hub().exception_stream = None
-    print(f"{passed}/{len(cases)} passed")
+check("15.1", Counter)
 
 # %% [markdown]
 # **2. Crash and carry on.** Write `survive(messages)`: start a supervised actor (use
@@ -336,6 +313,7 @@ else:
 # `io.StringIO()` to keep the crash reports quiet.)
 
 # %%
+# coopconc only: the exercise checker
 import io
 
 import coopconc
@@ -343,22 +321,9 @@ from coopconc.actor import Actor, Supervisor
 
 
 def survive(messages):
-    # replace this stub with your answer
-    return ([], 0)
+    raise NotImplementedError("write your answer here")
 
-# %%
-import coopconc
 
-fn = globals().get("survive")
-if fn is None:
-    print("define survive first (run your answer cell)")
-else:
-    cases = [([1, 0, 2], ([100, 50], 1)), ([0, 0, 5], ([20], 2)), ([4], ([25], 0))]
-    passed = 0
-    for messages, expected in cases:
-        got = fn(messages)
-        coopconc.get_hub().exception_stream = None
-        ok = got == expected
-        passed += ok
-        print(f"survive({messages}): {'ok' if ok else f'FAIL, expected {expected}, got {got}'}")
-    print(f"{passed}/{len(cases)} passed")
+from coopconc.exercises import check
+
+check("15.2", survive)

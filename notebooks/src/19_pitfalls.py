@@ -39,6 +39,7 @@
 # clock** (a blocking call blocks real time), so we print only facts that hold on every run.
 
 # %%
+import time
 from time import sleep as blocking_sleep
 
 import coopconc
@@ -48,7 +49,7 @@ ticks = []
 
 def ticker():
     for _ in range(15):
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         coopconc.sleep(0.01)
 
 
@@ -74,6 +75,7 @@ print("the ticker's longest gap between two ticks was at least 0.1 s:", longest_
 # greenlet waits on the result cooperatively, and only it waits.
 
 # %%
+import time
 from time import sleep as blocking_sleep
 
 import coopconc
@@ -85,20 +87,20 @@ pool = ThreadPool(2)
 
 def ticker():
     for _ in range(15):
-        ticks.append(coopconc.now())
+        ticks.append(time.monotonic())
         coopconc.sleep(0.01)
 
 
 def worker(how):
     before = len(ticks)
-    if how == "coopconc.sleep":
+    if how == "a cooperative sleep":
         coopconc.sleep(0.1)
     else:
         pool.spawn(blocking_sleep, 0.1).get()  # blocks a worker thread, not the hub
     print(f"{how}: the ticker ticked while the worker waited:", len(ticks) > before)
 
 
-for how in ["coopconc.sleep", "thread pool"]:
+for how in ["a cooperative sleep", "a thread pool"]:
     ticks.clear()
     t = coopconc.Greenlet(ticker)
     w = coopconc.Greenlet(worker, how)
@@ -116,6 +118,7 @@ pool.kill()
 # (pale bar) and the ticker's short dark bars go on all along.
 
 # %%
+# coopconc only: the tracer's timeline, set_hub_clock
 import time
 from time import sleep as blocking_sleep
 
@@ -182,6 +185,7 @@ else:
 # the parts that are the same on every run: the greenlet and the function it was stuck in.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog), coopconc.now()
 import io
 
 import coopconc
@@ -221,6 +225,7 @@ for report in monitor.reports:
 # The numbers and the file name depend on the machine, so this cell's output is not compared.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog)
 # NBVAL_IGNORE_OUTPUT
 # (not compared: the duration and the cell's file name change from run to run)
 import sys
@@ -250,6 +255,7 @@ with BlockingMonitor(threshold=0.1, stream=sys.stdout):
 # pure-Python computing — see notebook 01 on the GIL.)
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog), coopconc.now()
 import io
 
 import coopconc
@@ -303,6 +309,7 @@ print("reports about the cruncher:", sum(r.greenlet == 'greenlet "cruncher"' for
 # gevent 26.9.0 and on gevent's GitHub). So yield every millisecond or so, not every second.
 
 # %%
+# coopconc only: the tracer's timeline, set_hub_clock
 import time
 
 import matplotlib.pyplot as plt
@@ -365,6 +372,7 @@ else:
 # never switches.
 
 # %%
+# coopconc only: coopconc.monitor (the watchdog)
 import io
 from time import sleep as blocking_sleep
 
@@ -399,6 +407,7 @@ for report in monitor.reports:
 # notebook the file is the cell, shown here as `<cell>`).
 
 # %%
+# coopconc only: the deadlock report of LoopExit
 import coopconc
 from coopconc.event import Event
 
@@ -423,7 +432,7 @@ a.start()
 b.start()
 try:
     coopconc.joinall([a, b])
-except coopconc.LoopExit as exc:
+except coopconc.hub.LoopExit as exc:
     print(exc)
 finally:
     coopconc.killall([a, b])  # alice and bob would otherwise stay parked in the hub forever
@@ -466,6 +475,7 @@ print(a.value, "|", b.value)
 # the report names a `Semaphore` (a lock is a semaphore of one) and where each greenlet stopped:
 
 # %%
+# coopconc only: the deadlock report of LoopExit
 import coopconc
 from coopconc.lock import Semaphore
 
@@ -487,7 +497,7 @@ a.start()
 b.start()
 try:
     coopconc.joinall([a, b])
-except coopconc.LoopExit as exc:
+except coopconc.hub.LoopExit as exc:
     print(exc)
 finally:
     coopconc.killall([a, b])
@@ -556,6 +566,7 @@ print(result.stdout.strip() or result.stderr)
 # installed with `greenlet.settrace` runs on every switch:
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.monitor (the watchdog)
 import inspect
 
 from coopconc.monitor import BlockingMonitor
@@ -566,6 +577,7 @@ print(inspect.getsource(BlockingMonitor._on_switch))
 # In the watchdog thread, a loop wakes a few times per threshold and compares:
 
 # %%
+# coopconc only: inspect.getsource of coopconc, coopconc.monitor (the watchdog)
 import inspect
 
 from coopconc.monitor import BlockingMonitor
@@ -577,6 +589,7 @@ print(inspect.getsource(BlockingMonitor._watch))
 # main greenlet still waits:
 
 # %%
+# coopconc only: inspect.getsource of coopconc
 import inspect
 
 from coopconc.hub import report
@@ -608,47 +621,18 @@ print(inspect.getsource(report.loop_exit_message))
 # once every `every` iterations. The check runs it next to a greenlet that counts its own turns.
 
 # %%
+# coopconc only: the exercise checker
 import coopconc
 
 
 def crunch_politely(n, every):
     """Your answer: the same sum, with a coopconc.sleep(0) every `every` iterations."""
-    total = 0
-    for i in range(n):
-        total += i * i % 7
-    return total
+    raise NotImplementedError("write your answer here")
 
 
-# %% [markdown]
-# Run this cell to check your answer.
+from coopconc.exercises import check
 
-# %%
-import coopconc
-
-crunch_politely = globals().get("crunch_politely")
-if crunch_politely is None:
-    print("define crunch_politely(n, every) in the cell above first")
-else:
-    for n, every in [(20_000, 1_000), (5_000, 500)]:
-        done, turns = [], [0]
-
-        def counter():
-            while not done:
-                turns[0] += 1
-                coopconc.sleep(0)
-
-        def cruncher():
-            done.append(crunch_politely(n, every))
-
-        joined = [coopconc.spawn(counter), coopconc.spawn(cruncher)]
-        coopconc.joinall(joined)
-        right_sum = done[0] == sum(i * i % 7 for i in range(n))
-        polite = turns[0] >= n // every
-        verdict = "ok" if right_sum and polite else (
-            "not yet: wrong sum" if not right_sum else
-            f"not yet: the other greenlet ran only {turns[0]} time(s)"
-        )
-        print(f"crunch_politely({n}, {every}): {verdict}")
+check("19.1", crunch_politely)
 
 # %% [markdown]
 # **2. Break the lock cycle.** `alice` takes the pens then the paper, `bob` the paper then the
@@ -658,39 +642,12 @@ else:
 # the two objects will do.
 
 # %%
+# coopconc only: the exercise checker
 def in_safe_order(x, y):
     """Your answer: the same two locks, in an order that does not depend on the argument order."""
-    return x, y
+    raise NotImplementedError("write your answer here")
 
 
-# %% [markdown]
-# Run this cell to check your answer.
+from coopconc.exercises import check
 
-# %%
-import coopconc
-from coopconc.lock import Semaphore
-
-in_safe_order = globals().get("in_safe_order")
-if in_safe_order is None:
-    print("define in_safe_order(x, y) in the cell above first")
-else:
-    pens, paper = Semaphore(1), Semaphore(1)
-
-    def writer(name, x, y):
-        first, second = in_safe_order(x, y)
-        with first:
-            coopconc.sleep(0)
-            with second:
-                return f"{name} wrote"
-
-    writers = [
-        coopconc.spawn(writer, "alice", pens, paper),
-        coopconc.spawn(writer, "bob", paper, pens),
-    ]
-    try:
-        coopconc.joinall(writers)
-        print("ok:", [w.value for w in writers])
-    except coopconc.LoopExit:
-        print("not yet: alice and bob still deadlock (LoopExit)")
-    finally:
-        coopconc.killall(writers)
+check("19.2", in_safe_order)
