@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections import deque
 
-from coopconc.greenlet import Greenlet, joinall, killall
+from coopconc.greenlet import Greenlet
 from coopconc.hub import Waiter, get_hub, sleep
+from coopconc.pool import Pool
 
 __all__ = ["BaseServer", "parse_address"]
 
@@ -47,65 +47,6 @@ def _handle_and_close_when_done(handle, close, args):
         return handle(*args)
     finally:
         close(*args)
-
-
-class _ConnectionLimit:
-    """``spawn=n`` when ``coopconc.pool`` is missing: at most n handler greenlets at once."""
-
-    def __init__(self, size: int):
-        if size < 1:
-            raise ValueError(f"spawn={size!r}: a connection limit must be at least 1")
-        self.size = size
-        self.greenlets: set = set()
-        self._waiters: deque = deque()
-
-    def spawn(self, fn, *args, **kwargs) -> Greenlet:
-        g = Greenlet.spawn(fn, *args, **kwargs)
-        self.greenlets.add(g)
-        g.rawlink(self._discard)
-        return g
-
-    def _discard(self, g) -> None:
-        self.greenlets.discard(g)
-        if self._waiters:
-            self._waiters.popleft().switch(None)
-
-    def full(self) -> bool:
-        return len(self.greenlets) >= self.size
-
-    def free_count(self) -> int:
-        return max(0, self.size - len(self.greenlets))
-
-    def wait_available(self, timeout=None) -> int:
-        while self.full():
-            waiter = Waiter()
-            self._waiters.append(waiter)
-            try:
-                waiter.get("server connection limit", self)
-            finally:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-        return self.free_count()
-
-    def join(self, timeout=None) -> None:
-        joinall(list(self.greenlets), timeout=timeout)
-
-    def kill(self, block: bool = True, timeout=None) -> None:
-        killall(list(self.greenlets), block=block, timeout=timeout)
-
-    def __len__(self) -> int:
-        return len(self.greenlets)
-
-    def __repr__(self) -> str:
-        return f"<connection limit {len(self.greenlets)}/{self.size} waiting={len(self._waiters)}>"
-
-
-def _make_pool(size: int):
-    try:
-        from coopconc.pool import Pool
-    except ImportError:
-        return _ConnectionLimit(size)
-    return Pool(size)
 
 
 class BaseServer:
@@ -157,7 +98,7 @@ class BaseServer:
             self.pool = spawn
             self._spawn = spawn.spawn
         elif isinstance(spawn, int) and not isinstance(spawn, bool):
-            self.pool = _make_pool(spawn)
+            self.pool = Pool(spawn)
             self._spawn = self.pool.spawn
         else:
             self.pool = None
@@ -264,7 +205,12 @@ class BaseServer:
                     self.delay = min(self.max_delay, self.delay * 2)
                     break
                 self.delay = self.min_delay
-                self.do_handle(*args)
+                try:
+                    self.do_handle(*args)
+                except Exception:
+                    # A handler run right here (spawn=None), or a spawn that failed: report it
+                    # once, as the hub reports a handler greenlet that dies, and keep accepting.
+                    get_hub().handle_error(self, *sys.exc_info())
                 if pool is not None and self.full():
                     break
             else:

@@ -98,19 +98,26 @@ def test_handle_is_required():
         StreamServer(("127.0.0.1", 0))
 
 
-def test_a_failing_handler_is_printed_and_the_server_keeps_serving(capsys):
+@pytest.mark.parametrize("spawn", ["default", None, 2])
+def test_a_failing_handler_is_reported_once_and_later_clients_are_served(spawn, capsys):
+    # spawn=None runs the handler in the acceptor itself: its error must not end the acceptor.
+    served = []
+
     def handle(sock, address):
         data = sock.recv(100)
         if data == b"boom":
             raise ZeroDivisionError("handler failed")
+        served.append(data)
         sock.sendall(data)
 
-    with StreamServer(("127.0.0.1", 0), handle) as server:
+    with StreamServer(("127.0.0.1", 0), handle, spawn=spawn) as server:
         server.start()
-        assert ask(server.server_port, b"boom") == b""
-        assert ask(server.server_port, b"fine") == b"fine"
+        with coopconc.Timeout(10):
+            assert ask(server.server_port, b"boom") == b""
+            answers = [ask(server.server_port, b"fine %d" % i) for i in range(3)]
+    assert answers == served == [b"fine 0", b"fine 1", b"fine 2"]
     err = capsys.readouterr().err
-    assert "ZeroDivisionError: handler failed" in err
+    assert err.count("ZeroDivisionError: handler failed") == 1
 
 
 def test_serve_forever_returns_after_stop():
