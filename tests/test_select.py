@@ -8,8 +8,6 @@ import pytest
 import coopconc
 from coopconc import select as cselect
 from coopconc import socket as csocket
-from coopconc.exceptions import ConcurrentObjectUseError
-from coopconc.hub import get_hub
 
 
 @pytest.fixture
@@ -21,8 +19,23 @@ def pairs():
         b.close()
 
 
-def no_fd_waited_on() -> bool:
-    return not get_hub()._io
+def fds_in_epoll() -> set:
+    """The fds that this process's epoll instances watch, as the kernel reports them."""
+    watched = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") != "anon_inode:[eventpoll]":
+                continue
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                watched.update(int(line.split()[1]) for line in info if line.startswith("tfd:"))
+        except OSError:
+            continue  # closed meanwhile
+    return watched
+
+
+def no_fd_waited_on(pairs) -> bool:
+    ours = {s.fileno() for pair in pairs for s in pair}
+    return not ours & fds_in_epoll()
 
 
 def test_names():
@@ -61,7 +74,7 @@ def test_waits_cooperatively_for_one(pairs):
     coopconc.spawn(writer)
     assert cselect.select([a], [], []) == ([a], [], [])
     assert order == ["writer runs while select waits"]
-    assert no_fd_waited_on()
+    assert no_fd_waited_on(pairs)
 
 
 def test_waits_for_any_of_many(pairs):
@@ -71,7 +84,7 @@ def test_waits_for_any_of_many(pairs):
     coopconc.spawn_later(0.001, writers[2].sendall, b"x")
     r, w, x = cselect.select(readers, [], [], 10)
     assert (r, w, x) == ([readers[2]], [], [])
-    assert no_fd_waited_on()  # every helper greenlet has unregistered its fd
+    assert no_fd_waited_on(pairs)  # every helper greenlet has unregistered its fd
 
 
 def test_several_ready_together_are_all_reported_in_the_given_order(pairs):
@@ -93,7 +106,7 @@ def test_timeout_returns_empty_lists(pairs):
         assert coopconc.now() == pytest.approx(5)
         assert cselect.select(readers[:1], [], [], 2) == ([], [], [])
         assert coopconc.now() == pytest.approx(7)
-    assert no_fd_waited_on()
+    assert no_fd_waited_on(pairs)
 
 
 def test_empty_lists_is_a_sleep():
@@ -123,7 +136,7 @@ def test_a_coopconc_timeout_interrupts_select_and_cleans_up(pairs):
     with coopconc.virtual_clock(), pytest.raises(coopconc.Timeout):
         with coopconc.Timeout(1):
             cselect.select(readers, [], [])
-    assert no_fd_waited_on()
+    assert no_fd_waited_on(pairs)
 
 
 def test_invalid_arguments():
@@ -148,14 +161,39 @@ def test_closing_a_watched_socket_from_another_greenlet(pairs):
         cselect.select([a, c], [], [], 10)
 
 
-def test_two_greenlets_selecting_the_same_socket_is_refused(pairs):
-    (a, b), (c, d) = pairs[:2]
-    first = coopconc.spawn(cselect.select, [a], [], [], 10)
-    coopconc.sleep(0)
-    with pytest.raises(ConcurrentObjectUseError):
-        cselect.select([a, c], [], [], 10)
+@pytest.mark.parametrize("how", ["select", "poll", "both"])
+def test_several_greenlets_may_wait_on_the_same_socket(pairs, how):
+    a, b = pairs[0]
+
+    def by_select():
+        return cselect.select([a], [], [], 10) == ([a], [], [])
+
+    def by_poll():
+        p = cselect.poll()
+        p.register(a, cselect.POLLIN)
+        return p.poll(10_000) == [(a.fileno(), cselect.POLLIN)]
+
+    ways = {"select": [by_select], "poll": [by_poll], "both": [by_select, by_poll]}[how]
+    waiting = [coopconc.spawn(ways[i % len(ways)]) for i in range(6)]
+    coopconc.sleep(0)  # all six park...
+    coopconc.sleep(0)  # ...and the helper they share starts waiting
+    assert a.fileno() in fds_in_epoll()
     b.sendall(b"x")
-    assert first.get(timeout=5) == ([a], [], [])
+    coopconc.joinall(waiting, timeout=5)
+    assert [g.value for g in waiting] == [True] * 6  # every one of them was woken
+    assert no_fd_waited_on(pairs)
+
+
+def test_one_of_two_waiters_timing_out_leaves_the_other_waiting(pairs):
+    a, b = pairs[0]
+    impatient = coopconc.spawn(cselect.select, [a], [], [], 0.01)
+    patient = coopconc.spawn(cselect.select, [a], [], [], 10)
+    impatient.join(timeout=5)
+    assert impatient.value == ([], [], [])
+    assert a.fileno() in fds_in_epoll()  # still watched, for the patient one
+    b.sendall(b"x")
+    assert patient.get(timeout=5) == ([a], [], [])
+    assert no_fd_waited_on(pairs)
 
 
 def test_many_greenlets_each_selecting_their_own(pairs):
@@ -201,7 +239,7 @@ def test_poll_waits_cooperatively(pairs):
         p.register(r, cselect.POLLIN)
     coopconc.spawn_later(0.001, pairs[1][1].sendall, b"x")
     assert p.poll() == [(readers[1].fileno(), cselect.POLLIN)]
-    assert no_fd_waited_on()
+    assert no_fd_waited_on(pairs)
 
 
 def test_poll_timeout_in_milliseconds(pairs):
