@@ -34,19 +34,12 @@ import sys
 
 from greenlet import getcurrent
 
-from coopconc.hub import Waiter, get_hub
+from coopconc.hub import Waiter, check_timeout, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = ["Event", "AsyncResult", "AbstractLinkable"]
 
-
-def _check_timeout(call: str, timeout) -> None:
-    """Refuse a timeout that is not None or a number, naming the call that got it."""
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-        raise TypeError(
-            f"{call}(timeout={timeout!r}): timeout must be a number of seconds or None, "
-            f"not {type(timeout).__name__}"
-        )
+_check_timeout = check_timeout  # the old name, until queue.py imports check_timeout from the hub
 
 
 class AbstractLinkable:
@@ -88,7 +81,7 @@ class AbstractLinkable:
     def _check_and_notify(self) -> None:
         if self._notifier is None and self._links and self.ready():
             late = self._notifier = []
-            get_hub()._callbacks.append((self._notify_links, (late,)))
+            get_hub().run_callback(self._notify_links, late)
 
     def _notify_links(self, late: list) -> None:
         if self._notifier is not late:
@@ -199,7 +192,7 @@ class Event(AbstractLinkable):
             if self._notifier is not None:
                 self._wait_core(None, "Event.wait")  # let the earlier waiters go first
             return True
-        _check_timeout("Event.wait", timeout)
+        timeout = check_timeout("Event.wait", timeout)
         return self._wait_core(timeout, "Event.wait")
 
     def _reset_internal_locks(self) -> None:  # threading.Event's hook, for monkey-patching
@@ -291,7 +284,7 @@ class AsyncResult(AbstractLinkable):
             return self._result()
         if not block:
             raise Timeout()
-        _check_timeout("AsyncResult.get", timeout)
+        timeout = check_timeout("AsyncResult.get", timeout)
         self._wait_core(timeout, "AsyncResult.get", catch=False)
         return self._result()
 
@@ -305,7 +298,7 @@ class AsyncResult(AbstractLinkable):
             if self._notifier is not None:
                 self._wait_core(None, "AsyncResult.wait")
             return self.value
-        _check_timeout("AsyncResult.wait", timeout)
+        timeout = check_timeout("AsyncResult.wait", timeout)
         self._wait_core(timeout, "AsyncResult.wait")
         return self.value
 

@@ -33,7 +33,7 @@ from collections import deque
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from coopconc.exceptions import BlockingSwitchOutError
-from coopconc.hub import Waiter, _local, _nothing, _switch, get_hub
+from coopconc.hub import Hub, Waiter, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = [
@@ -59,6 +59,8 @@ _SUCCESS = (None, None, None)  # ``_exc_info`` of a greenlet that finished witho
 
 _idents = itertools.count(1)
 _greenlet_dead = greenlet.dead.__get__
+_switch = greenlet.switch  # greenlet.switch(g): the plain C switch, no Python wrapper
+_cancel_callback = Hub.cancel_callback
 
 
 class SpawnedLink:
@@ -126,11 +128,7 @@ class Greenlet(greenlet):
     )
 
     def __init__(self, run=None, *args, **kwargs):
-        try:
-            hub = _local.hub
-        except AttributeError:
-            hub = get_hub()
-        greenlet.__init__(self, None, hub)
+        greenlet.__init__(self, None, get_hub())
         if run is not None:
             self._run = run
         if not callable(self._run):
@@ -253,7 +251,7 @@ class Greenlet(greenlet):
         """Schedule the greenlet to start on the hub's next turn (no-op if already started)."""
         if self._start is None:
             self._start = entry = [self.switch, ()]
-            self.parent._callbacks.append(entry)
+            self.parent.append_callback(entry)
 
     def start_later(self, seconds: float) -> None:
         """Schedule the greenlet to start after ``seconds``."""
@@ -267,7 +265,7 @@ class Greenlet(greenlet):
         if start is _STARTED or start is _CANCELLED:
             return
         if type(start) is list:
-            start[0] = _nothing  # disarm the queued start callback
+            _cancel_callback(start)  # disarm the queued start callback
         elif start is not None:
             start.stop()  # a start_later timer
         self._start = _CANCELLED
@@ -295,7 +293,7 @@ class Greenlet(greenlet):
     def run(self):
         start = self._start
         if type(start) is list:
-            start[0] = _nothing  # we may have been switched into before the start callback ran
+            _cancel_callback(start)  # we may have been switched in before the start callback
         elif start is _CANCELLED:
             return  # killed before it ran: it never runs
         elif start is not None:
@@ -317,7 +315,7 @@ class Greenlet(greenlet):
                 self.kwargs = {}
             if self._links and not self._notifier:
                 self._notifier = True
-                self.parent._callbacks.append((self._notify_links, ()))
+                self.parent.append_callback((self._notify_links, ()))
 
     def _run(self):
         """Override in a subclass to give the greenlet its work."""
@@ -334,7 +332,7 @@ class Greenlet(greenlet):
         self.value = result
         if self._links and not self._notifier:
             self._notifier = True
-            self.parent._callbacks.append((self._notify_links, ()))
+            self.parent.append_callback((self._notify_links, ()))
 
     def _report_error(self, exc_info):
         if isinstance(exc_info[1], GreenletExit):
@@ -343,7 +341,7 @@ class Greenlet(greenlet):
         self._exc_info = exc_info
         if self._links and not self._notifier:
             self._notifier = True
-            self.parent._callbacks.append((self._notify_links, ()))
+            self.parent.append_callback((self._notify_links, ()))
         self.parent.handle_error(self, *exc_info)
 
     def throw(self, *args):
@@ -391,7 +389,7 @@ class Greenlet(greenlet):
             return
         hub = self.parent
         waiter = Waiter(hub) if block else None
-        hub._callbacks.append((_kill, (self, exception, waiter)))
+        hub.append_callback((_kill, (self, exception, waiter)))
         if waiter is not None:
             waiter.get("Greenlet.kill", self)
             self.join(timeout)
@@ -459,7 +457,7 @@ class Greenlet(greenlet):
             self._exc_info is not None or self._start is _CANCELLED or _greenlet_dead(self)
         ):  # (self.ready(), spelled out: joinall links every greenlet)
             self._notifier = True
-            self.parent._callbacks.append((self._notify_links, ()))
+            self.parent.append_callback((self._notify_links, ()))
 
     def link(self, callback, SpawnedLink=SpawnedLink) -> None:  # noqa: N803 (gevent's name)
         """Call ``callback(self)`` in a new greenlet when this one finishes."""
@@ -538,7 +536,7 @@ def spawn(function, *args, **kwargs) -> Greenlet:
     """Start ``function(*args, **kwargs)`` in a new greenlet on the hub's next turn."""
     g = Greenlet(function, *args, **kwargs)
     g._start = entry = [g.switch, ()]  # what g.start() does, inlined: spawn is a hot path
-    g.parent._callbacks.append(entry)
+    g.parent.append_callback(entry)
     return g
 
 
@@ -556,10 +554,10 @@ def spawn_raw(function, *args, **kwargs) -> greenlet:
     hub = get_hub()
     if kwargs:
         g = greenlet(lambda: function(*args, **kwargs), hub)
-        hub._callbacks.append((g.switch, ()))
+        hub.append_callback((g.switch, ()))
     else:
         g = greenlet(function, hub)
-        hub._callbacks.append((g.switch, args))
+        hub.append_callback((g.switch, args))
     return g
 
 

@@ -54,6 +54,7 @@ import selectors
 import sys
 import time
 import traceback
+from _thread import RLock, get_ident
 from _thread import _local as _thread_local
 from collections import deque
 from heapq import heappop as _heappop
@@ -68,6 +69,8 @@ __all__ = [
     "Waiter",
     "Timer",
     "get_hub",
+    "get_hub_if_exists",
+    "check_timeout",
     "getcurrent",
     "sleep",
     "idle",
@@ -402,23 +405,93 @@ class Hub(greenlet):
         self._idlers: list = []
         self._refs = 0  # outside holders keeping the loop alive (thread pool jobs)
         self._wakeup = None  # (read_fd, write_fd) self-pipe for other threads and signals
+        self._wakeup_lock = RLock()  # other threads (and signal handlers) make the wake-up
+        self._threadpool = None  # made on first use of the ``threadpool`` property
         self.exception_stream = None  # None means sys.stderr at the time of the error
         self._destroying = False
+        self._destroyed = False
+        #: The OS thread this hub belongs to (``threading.get_ident()`` there).
+        self.thread_ident = get_ident()
+        #: ``hub.append_callback(entry)``: the fast form of ``run_callback`` for hot paths. The
+        #: entry is ``(fn, args)``, or ``[fn, args]`` to be able to ``cancel_callback`` it; it
+        #: is the deque's own ``append``, so it costs what the call costs and nothing more.
+        self.append_callback = self._callbacks.append
 
     # -- scheduling -----------------------------------------------------------------------
 
-    def run_callback(self, fn, *args) -> None:
-        """Call ``fn(*args)`` in the hub on its next turn (first in, first out)."""
-        self._callbacks.append((fn, args))
+    # The hub's internal API -- what the other modules of coopconc use, and all they use:
+    #   run_callback / append_callback / cancel_callback   schedule (and disarm) a callback
+    #   run_callback_threadsafe / ensure_wakeup           the same from another OS thread
+    #   timer, now, wait_fd, cancel_wait, ref / unref      timers, the clock, file descriptors
+    #   threadpool                                         the hub's own ThreadPool
+    #   Waiter, check_timeout, get_hub_if_exists           (module level) the waiting path
+    # Nothing outside ``coopconc/hub*`` touches an attribute of the hub that starts with "_".
+
+    def run_callback(self, fn, *args) -> list:
+        """Call ``fn(*args)`` in the hub on its next turn (first in, first out).
+
+        Returns the queued entry; ``Hub.cancel_callback(entry)`` disarms it (gevent's
+        ``run_callback`` returns a callback object with ``stop()`` for the same purpose).
+        """
+        entry = [fn, args]
+        self._callbacks.append(entry)
+        return entry
+
+    @staticmethod
+    def cancel_callback(entry) -> None:
+        """Disarm a callback entry (from ``run_callback``, or a list given to ``append_callback``)
+        so that it does nothing when its turn comes. Harmless if it already ran."""
+        entry[0] = _nothing
 
     def run_callback_threadsafe(self, fn, *args) -> None:
-        """Like run_callback, callable from another OS thread or a signal handler."""
-        self._callbacks.append((fn, args))  # deque.append is atomic
-        self._ensure_wakeup()
-        try:
-            os.write(self._wakeup[1], b"x")
-        except BlockingIOError:  # the pipe is full: the hub will wake anyway
-            pass
+        """Like run_callback, callable from another OS thread or a signal handler.
+
+        The callback is queued and the hub is woken at once, even from a wait of many seconds.
+        A callback for a destroyed hub is dropped.
+        """
+        with self._wakeup_lock:  # (not while destroy() closes the wake-up)
+            if self._destroyed:
+                return
+            self._callbacks.append((fn, args))
+            wakeup = self._wakeup or self.ensure_wakeup()
+            try:
+                os.write(wakeup[1], b"x")
+            except BlockingIOError:  # the pipe is full: the hub will wake anyway
+                pass
+
+    def ensure_wakeup(self) -> tuple | None:
+        """Make the cross-thread wake-up now, if it does not exist yet; return its fds.
+
+        ``run_callback_threadsafe`` does it on first use, under a lock, so two threads never
+        make two. Call it in the hub's thread before a *signal handler* may call
+        ``run_callback_threadsafe``: the handler must not be the one to make it (it could
+        interrupt the hub's own first call halfway). None once the hub is destroyed.
+        """
+        with self._wakeup_lock:
+            if self._wakeup is None and not self._destroyed:
+                r, w = os.pipe()
+                os.set_blocking(r, False)
+                os.set_blocking(w, False)
+                if self._selector is None:
+                    self._selector = _Poller()
+                self._selector.register(r, READ)
+                self._wakeup = (r, w)
+            return self._wakeup
+
+    _ensure_wakeup = ensure_wakeup  # the old private name (until monkey.py stops using it)
+
+    @property
+    def threadpool(self):
+        """The hub's own ``ThreadPool`` (10 threads), made on first use (gevent's name)."""
+        if self._threadpool is None:
+            from coopconc.threadpool import DEFAULT_MAXSIZE, ThreadPool  # noqa: PLC0415
+
+            self._threadpool = ThreadPool(DEFAULT_MAXSIZE, self)
+        return self._threadpool
+
+    @threadpool.setter
+    def threadpool(self, pool) -> None:
+        self._threadpool = pool
 
     def timer(self, seconds: float, ref: bool = True, priority: int = 0) -> Timer:
         """A new, not yet started Timer of this hub."""
@@ -550,16 +623,6 @@ class Hub(greenlet):
         for waiter in watchers:
             if waiter is not None:
                 self.run_callback(waiter.throw, exc)
-
-    def _ensure_wakeup(self) -> None:
-        if self._wakeup is None:
-            r, w = os.pipe()
-            os.set_blocking(r, False)
-            os.set_blocking(w, False)
-            self._wakeup = (r, w)
-            if self._selector is None:
-                self._selector = _Poller()
-            self._selector.register(r, READ)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -788,17 +851,19 @@ class Hub(greenlet):
         """
         if getattr(_local, "hub", None) is self:
             del _local.hub
+        self._destroyed = True  # from now on, run_callback_threadsafe drops its callback
         if self and getcurrent() is not self:
             self._destroying = True
             self.throw(GreenletExit)
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
-        if self._wakeup is not None:
-            for fd in self._wakeup:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            self._wakeup = None
+        with self._wakeup_lock:
+            if self._selector is not None:
+                self._selector.close()
+                self._selector = None
+            if self._wakeup is not None:
+                for fd in self._wakeup:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                self._wakeup = None
         self._callbacks.clear()
         self._timers.clear()
         self._io.clear()
@@ -855,8 +920,37 @@ def get_hub() -> Hub:
         return hub
 
 
+def get_hub_if_exists() -> Hub | None:
+    """The hub of this OS thread if it has one already, else None (gevent's name)."""
+    return getattr(_local, "hub", None)
+
+
 def _set_hub(hub: Hub | None) -> None:
     _local.hub = hub
+
+
+def check_timeout(call: str, seconds, name: str = "timeout"):
+    """The one check of a timeout argument, used by every call that accepts one.
+
+    Returns ``seconds`` if it is None or a real number (``inf`` and huge values included: they
+    mean "wait that long", and the hub copes). Raises TypeError for anything else and
+    ValueError for NaN, naming the call and the argument (``Event.wait(timeout=nan)``).
+    """
+    if seconds is None:
+        return None
+    if type(seconds) is not float and type(seconds) is not int:
+        if isinstance(seconds, (str, bytes, bytearray, bool)) or not hasattr(seconds, "__float__"):
+            raise TypeError(
+                f"{call}({name}={seconds!r}): {name} must be a number or None "
+                f"(seconds; None waits for ever), not {type(seconds).__name__}"
+            )
+        seconds = float(seconds)  # an int or float subclass, Decimal, Fraction, numpy number
+    if seconds != seconds:
+        raise ValueError(
+            f"{call}({name}=nan): {name} cannot be NaN; give a number of seconds "
+            "(or float('inf') to wait for ever)"
+        )
+    return seconds
 
 
 def now() -> float:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from greenlet import getcurrent
 
-from coopconc.event import AbstractLinkable, _check_timeout
+from coopconc.event import AbstractLinkable
+from coopconc.hub import check_timeout
 
 __all__ = ["Semaphore", "BoundedSemaphore", "DummySemaphore", "RLock", "Lock"]
 
@@ -66,7 +67,7 @@ class Semaphore(AbstractLinkable):
         if not blocking:
             return False
         if timeout is not None:
-            _check_timeout(f"{self._name}.acquire", timeout)
+            timeout = check_timeout(f"{self._name}.acquire", timeout)
         if not self._wait_core(timeout, f"{self._name}.acquire"):
             return False
         self.counter -= 1  # woken only while a permit was there, and nobody ran since
@@ -83,7 +84,7 @@ class Semaphore(AbstractLinkable):
         """Wait until a permit is free, without taking it; return the counter (may be 0)."""
         if self.counter > 0:
             return self.counter
-        _check_timeout(f"{self._name}.wait", timeout)
+        timeout = check_timeout(f"{self._name}.wait", timeout)
         self._wait_core(timeout, f"{self._name}.wait")
         return self.counter
 
@@ -196,7 +197,7 @@ class RLock:
             self._count += 1
             return True
         if timeout is not None:
-            _check_timeout("RLock.acquire", timeout)
+            timeout = check_timeout("RLock.acquire", timeout)
         got = self._block.acquire(blocking, timeout)
         if got:
             self._owner = me

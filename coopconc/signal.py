@@ -34,7 +34,7 @@ class signal_handler:  # noqa: N801 -- gevent's name
         self.handler = handler
         self.args = args
         self.kwargs = kwargs
-        self.hub._ensure_wakeup()
+        self.hub.ensure_wakeup()  # now: the handler itself must not be the one to make it
         self._previous = _signal.signal(signalnum, self._on_signal)
 
     def _on_signal(self, signum, frame):

@@ -40,8 +40,15 @@ import os
 import socket as __socket__
 from errno import EAGAIN, EALREADY, EBADF, EINPROGRESS, EISCONN, EWOULDBLOCK
 
-from coopconc.hub import READ, WRITE, get_hub, wait_read, wait_readwrite, wait_write
-from coopconc.hub import _local as _hub_local
+from coopconc.hub import (
+    READ,
+    WRITE,
+    get_hub,
+    get_hub_if_exists,
+    wait_read,
+    wait_readwrite,
+    wait_write,
+)
 
 # Everything the standard module offers (constants, exceptions, helpers such as htons) is
 # offered here too, unchanged; the names below that need to cooperate replace their originals.
@@ -111,7 +118,7 @@ def cancel_wait(fd, error=cancel_wait_ex) -> None:
 
 def _wake_waiters_of(fd: int) -> None:
     """Before ``fd`` is closed or detached: wake whoever waits on it (if this thread has a hub)."""
-    hub = getattr(_hub_local, "hub", None)
+    hub = get_hub_if_exists()
     if hub is not None and fd >= 0:
         hub.cancel_wait(fd, cancel_wait_ex())
 

@@ -34,137 +34,13 @@ from _thread import start_new_thread
 from collections import deque
 from queue import SimpleQueue
 
+from coopconc.event import AsyncResult
 from coopconc.hub import Waiter, get_hub
-from coopconc.timeout import Timeout
 
-__all__ = ["ThreadPool", "ThreadResult", "get_threadpool"]
+__all__ = ["ThreadPool", "get_threadpool"]
 
 #: gevent's default size for the hub's own pool.
 DEFAULT_MAXSIZE = 10
-
-
-# ---------------------------------------------------------------------------------------------
-# The result of one job
-
-
-def _result_class():
-    """coopconc.event.AsyncResult when it exists, else the small ThreadResult below."""
-    global _RESULT_CLASS
-    if _RESULT_CLASS is None:
-        try:
-            from coopconc.event import AsyncResult
-        except ImportError:
-            AsyncResult = ThreadResult  # noqa: N806 (the class stands in for AsyncResult)
-        _RESULT_CLASS = AsyncResult
-    return _RESULT_CLASS
-
-
-_RESULT_CLASS = None
-
-
-class ThreadResult:
-    """The value (or exception) of one thread-pool job, waited for like an AsyncResult.
-
-    Only the hub's thread sets it (``set`` / ``set_exception`` from ``deliver``); greenlets wait
-    for it with ``get``/``wait``. Used when ``coopconc.event.AsyncResult`` is not available.
-    """
-
-    __slots__ = ("hub", "value", "_exception", "_ready", "_links")
-
-    def __init__(self):
-        self.hub = get_hub()
-        self.value = None
-        self._exception = None
-        self._ready = False
-        self._links: list = []
-
-    def ready(self) -> bool:
-        return self._ready
-
-    def successful(self) -> bool:
-        return self._ready and self._exception is None
-
-    @property
-    def exception(self):
-        return self._exception
-
-    @property
-    def exc_info(self):
-        exc = self._exception
-        return (type(exc), exc, exc.__traceback__) if exc is not None else ()
-
-    def set(self, value=None) -> None:
-        self.value = value
-        self._ready = True
-        self._notify()
-
-    def set_exception(self, exception, exc_info=None) -> None:
-        self._exception = exception
-        self._ready = True
-        self._notify()
-
-    def _notify(self) -> None:
-        links, self._links = self._links, []
-        for link in links:
-            self.hub.run_callback(link, self)
-
-    def rawlink(self, callback) -> None:
-        """Call ``callback(self)`` in the hub once the result is ready."""
-        if self._ready:
-            self.hub.run_callback(callback, self)
-        else:
-            self._links.append(callback)
-
-    link = rawlink
-
-    def unlink(self, callback) -> None:
-        if callback in self._links:
-            self._links.remove(callback)
-
-    def _wait(self, timeout, reason: str) -> bool:
-        waiter = Waiter(self.hub)
-        switch = waiter.switch
-        self.rawlink(switch)
-        try:
-            t = Timeout._start_new_or_dummy(timeout)
-            try:
-                waiter.get(reason, self)
-            finally:
-                t.cancel()
-        except Timeout as ex:
-            self.unlink(switch)
-            if ex is not t:
-                raise
-            return False
-        except BaseException:
-            self.unlink(switch)
-            raise
-        return True
-
-    def get(self, block: bool = True, timeout=None):
-        """The job's return value; re-raise its exception; Timeout if not ready in time."""
-        if not self._ready:
-            if not block or not self._wait(timeout, "ThreadResult.get"):
-                raise Timeout()
-        if self._exception is not None:
-            raise self._exception
-        return self.value
-
-    def get_nowait(self):
-        return self.get(block=False)
-
-    def wait(self, timeout=None):
-        """Wait until ready (or ``timeout``); return the value, None if not ready."""
-        if not self._ready:
-            self._wait(timeout, "ThreadResult.wait")
-        return self.value
-
-    def __repr__(self) -> str:
-        if not self._ready:
-            return "<ThreadResult pending>"
-        if self._exception is not None:
-            return f"<ThreadResult exception={self._exception!r}>"
-        return f"<ThreadResult value={self.value!r}>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,10 +111,9 @@ class ThreadPool:
             )
         if self._pending > self._maxsize:
             self._wait_for_slot()
-        result = _result_class()()
+        result = AsyncResult()
         self._pending += 1
         hub.ref()  # the loop must stay alive until the job is delivered
-        hub._ensure_wakeup()  # make the self-pipe here, not racily from the worker thread
         self._jobs.put((func, args, kwargs, result))
         if self._size < self._maxsize and self._size < self._pending:
             self._size += 1
@@ -371,9 +246,5 @@ class ThreadPool:
 
 
 def get_threadpool() -> ThreadPool:
-    """The thread pool of the current hub (gevent's ``get_hub().threadpool``), made on first use."""
-    hub = get_hub()
-    pool = getattr(hub, "_cc_threadpool", None)
-    if pool is None:
-        pool = hub._cc_threadpool = ThreadPool(DEFAULT_MAXSIZE, hub)
-    return pool
+    """The thread pool of the current hub: ``get_hub().threadpool``, made on first use."""
+    return get_hub().threadpool

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from greenlet import getcurrent
 
-from coopconc.hub import get_hub
+from coopconc.hub import check_timeout, get_hub
 
 __all__ = ["Timeout", "with_timeout"]
 
@@ -71,11 +71,7 @@ class Timeout(BaseException):
         _one_shot: bool = False,
     ):
         BaseException.__init__(self)
-        if seconds is not None and not isinstance(seconds, (int, float)):
-            raise TypeError(
-                f"Timeout(seconds={seconds!r}): seconds must be a number or None, "
-                f"not {type(seconds).__name__}"
-            )
+        seconds = check_timeout("Timeout", seconds, "seconds")
         self.seconds = seconds
         self.exception = exception
         self._one_shot = _one_shot
