@@ -70,8 +70,7 @@ from collections import deque
 
 from greenlet import getcurrent
 
-from coopconc.hub import Hub, Timer, Waiter
-from coopconc.hub import _local as _hub_local
+from coopconc.hub import Hub, Waiter, get_hub_if_exists
 
 __all__ = [
     "MonkeyPatchWarning",
@@ -479,7 +478,7 @@ def patched(**kwargs):
 
 def _current_hub():
     """The hub of this thread if it has one and we are in one of its greenlets, else None."""
-    hub = getattr(_hub_local, "hub", None)
+    hub = get_hub_if_exists()
     if hub is None or getcurrent() is hub or isinstance(getcurrent(), Hub):
         return None
     return hub
@@ -515,7 +514,7 @@ class Lock:
 
     def _acquire_cooperatively(self, hub, timeout) -> bool:
         deadline = None if timeout is None else hub.now() + timeout
-        hub._ensure_wakeup()  # a release from another thread must be able to wake us
+        hub.ensure_wakeup()  # a release from another thread must be able to wake us
         hub.ref()
         try:
             while True:
@@ -531,7 +530,7 @@ class Lock:
                     if remaining <= 0:
                         self._discard(entry)
                         return False
-                    timer = Timer(hub, remaining)
+                    timer = hub.timer(remaining)
                     timer.start(waiter.switch, _TIMED_OUT)
                 try:
                     woken = waiter.get("Lock.acquire", self)

@@ -18,6 +18,7 @@ import warnings
 import pytest
 
 import coopconc
+import coopconc.lock
 from coopconc import monkey
 
 
@@ -192,6 +193,46 @@ def test_rlock_is_reentrant_per_greenlet():
     assert order == ["a", "a", "b", "b"]
     with pytest.raises(RuntimeError):
         rlock.release()
+
+
+@pytest.mark.filterwarnings("ignore::coopconc.monkey.MonkeyPatchWarning")  # pytest's own imports
+@pytest.mark.parametrize("rlock", [monkey.RLock, coopconc.lock.RLock])
+def test_condition_on_an_rlock_held_twice_releases_it_fully_while_waiting(rlock):
+    # threading.Condition takes an RLock's _is_owned/_release_save/_acquire_restore: waiting
+    # must free the lock however deep it is held (or the notifier could never take it), and
+    # give the waiter back every level afterwards. (patch_thread: the lock Condition.wait
+    # parks on is a threading lock, which must wait in the hub.)
+    monkey.patch_thread()
+    cond = threading.Condition(rlock())
+    items, free_for_others = [], []
+
+    def probe():
+        if cond.acquire(blocking=False):
+            cond.release()
+            return True
+        return False
+
+    def consumer():
+        with cond, cond:  # held twice
+            while not items:
+                assert cond.wait(timeout=5), "never notified: the notifier could not get in"
+            free_for_others.append(coopconc.spawn(probe).get())
+            cond.release()
+            free_for_others.append(coopconc.spawn(probe).get())  # still held once
+            cond.acquire()
+            return items.pop()
+
+    def producer():
+        with cond:  # free although the consumer "holds" it twice: it waits
+            items.append("item")
+            cond.notify()
+
+    c = coopconc.spawn(consumer)
+    coopconc.sleep(0)
+    p = coopconc.spawn(producer)
+    assert c.get(timeout=10) == "item" and p.get(timeout=10) is None
+    assert free_for_others == [False, False]
+    assert probe()  # nobody holds it any more
 
 
 @pytest.mark.filterwarnings("ignore::coopconc.monkey.MonkeyPatchWarning")  # pytest's own imports
