@@ -22,6 +22,11 @@ How it is built on the hub
     * a greenlet that calls ``wait()`` on a set Event while a notification is still pending
       queues up behind the greenlets that were already waiting (first come, first served).
 
+    ``set()`` may also be called from another OS thread (a worker thread, a plain
+    ``threading.Thread``): the linkable remembers the hub of the greenlets that wait on it
+    (``self.hub``) and asks that hub, through ``run_callback_threadsafe``, to do the
+    notifying in its own thread.
+
     A semaphore is a linkable that notifies *only while ready*: each woken greenlet takes the
     counter down, and the round stops when it reaches zero.
 
@@ -31,6 +36,7 @@ Taught in notebook 09 (events).
 from __future__ import annotations
 
 import sys
+from _thread import get_ident
 
 from greenlet import getcurrent
 
@@ -49,9 +55,11 @@ class AbstractLinkable:
     notification as soon as the object is no longer ready.
     """
 
-    __slots__ = ("_links", "_notifier", "_notify_all", "__weakref__")
+    __slots__ = ("_links", "_notifier", "_notify_all", "hub", "__weakref__")
 
     def __init__(self):
+        #: The hub whose greenlets wait here (set by the first waiter or link), or None.
+        self.hub = None
         self._links: list = []
         # While a notification is pending: the list of late-comers (see _wait). Else None.
         self._notifier: list | None = None
@@ -68,6 +76,8 @@ class AbstractLinkable:
         """Call ``callback(self)`` from the hub once this object is ready. It must not block."""
         if not callable(callback):
             raise TypeError(f"rawlink(callback): expected a callable, got {callback!r}")
+        if self.hub is None:
+            self.hub = get_hub()
         self._links.append(callback)
         self._check_and_notify()
 
@@ -80,8 +90,13 @@ class AbstractLinkable:
 
     def _check_and_notify(self) -> None:
         if self._notifier is None and self._links and self.ready():
+            hub = self.hub
+            if hub.thread_ident != get_ident():
+                # set() in another OS thread: the waiters' own hub must do the notifying
+                hub.run_callback_threadsafe(self._check_and_notify)
+                return
             late = self._notifier = []
-            get_hub().run_callback(self._notify_links, late)
+            hub.run_callback(self._notify_links, late)
 
     def _notify_links(self, late: list) -> None:
         if self._notifier is not late:
@@ -136,6 +151,8 @@ class AbstractLinkable:
         With ``catch=False`` the Timeout is raised instead of returning False.
         """
         waiter = Waiter()
+        if self.hub is None:
+            self.hub = waiter.hub
         link = waiter.switch
         if self._notifier is not None and self.ready():
             self._notifier.append(link)  # ready, but others were first: queue up behind them
@@ -169,7 +186,7 @@ class Event(AbstractLinkable):
         """True if the flag is set."""
         return self._flag
 
-    isSet = is_set  # noqa: N815 (threading's old name, kept by gevent)
+    isSet = is_set  # threading's old name, kept by gevent
     ready = is_set
 
     def set(self) -> None:

@@ -3,7 +3,7 @@
 `LoopExit` is the one students meet most: it is raised in the main greenlet when it waits
 for something that nothing left in the program can ever do. gevent says only "This operation
 would block forever"; ours also lists every blocked greenlet, what it waits on and where
-(see `Hub._loop_exit_message`). Notebook 19 (pitfalls) shows it.
+(made by `coopconc/hub/report.py`). Notebook 19 (pitfalls) shows it.
 """
 
 from greenlet import GreenletExit
@@ -12,7 +12,6 @@ __all__ = [
     "GreenletExit",
     "LoopExit",
     "BlockingSwitchOutError",
-    "InvalidSwitchError",
     "ConcurrentObjectUseError",
 ]
 
@@ -29,10 +28,6 @@ class LoopExit(Exception):
 
 class BlockingSwitchOutError(AssertionError):
     """A blocking call was made from the hub itself (inside a callback), which cannot wait."""
-
-
-class InvalidSwitchError(AssertionError):
-    """A waiting greenlet was switched into by something other than what it waits for."""
 
 
 class ConcurrentObjectUseError(AssertionError):

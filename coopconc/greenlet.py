@@ -459,7 +459,7 @@ class Greenlet(greenlet):
             self._notifier = True
             self.parent.append_callback((self._notify_links, ()))
 
-    def link(self, callback, SpawnedLink=SpawnedLink) -> None:  # noqa: N803 (gevent's name)
+    def link(self, callback, SpawnedLink=SpawnedLink) -> None:  # (gevent's signature)
         """Call ``callback(self)`` in a new greenlet when this one finishes."""
         self.rawlink(SpawnedLink(callback))
 

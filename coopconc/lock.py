@@ -48,6 +48,7 @@ class Semaphore(AbstractLinkable):
         if value < 0:
             raise ValueError(f"{self._name}(value={value}): value must be >= 0")
         AbstractLinkable.__init__(self)
+        self.hub = hub  # None: the hub of the first greenlet that waits
         self.counter = value
         self._notify_all = False  # wake waiters only while there are permits for them
 
@@ -95,7 +96,7 @@ class Semaphore(AbstractLinkable):
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} counter={self.counter} waiters={len(self._links)}>"
+        return f"<{type(self).__name__} counter={self.counter} waiters={self.linkcount()}>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -140,7 +141,7 @@ class Lock(BoundedSemaphore):
 
     def __repr__(self) -> str:
         state = "locked" if self.counter <= 0 else "unlocked"
-        return f"<Lock {state} waiters={len(self._links)}>"
+        return f"<Lock {state} waiters={self.linkcount()}>"
 
 
 class DummySemaphore:
@@ -244,4 +245,4 @@ class RLock:
             "main" if self._owner is not None and self._owner.parent is None else self._owner
         )
         held = f"held by {owner} x{self._count}" if self._count else "unlocked"
-        return f"<RLock {held} waiters={len(self._block._links)}>"
+        return f"<RLock {held} waiters={self._block.linkcount()}>"

@@ -93,7 +93,7 @@ def _original(module: str, name: str):
     if monkey is not None and hasattr(monkey, "get_original"):
         try:
             return monkey.get_original(module, name)
-        except Exception:  # noqa: BLE001 -- fall back to the module itself
+        except Exception:  # fall back to the module itself
             pass
     return getattr(__import__(module), name)
 
@@ -246,7 +246,7 @@ class BlockingMonitor:
         try:
             stream.write(str(report) + "\n")
             stream.flush()
-        except Exception:  # noqa: BLE001 -- a broken stream must not kill the watchdog
+        except Exception:  # a broken stream must not kill the watchdog
             pass
         return report
 

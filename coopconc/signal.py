@@ -15,12 +15,13 @@ from __future__ import annotations
 import signal as _signal
 import sys
 
+from coopconc.greenlet import Greenlet
 from coopconc.hub import get_hub
 
 __all__ = ["signal_handler"]
 
 
-class signal_handler:  # noqa: N801 -- gevent's name
+class signal_handler:  # gevent's name
     """Call ``handler(*args, **kwargs)`` in a new greenlet whenever ``signalnum`` arrives.
 
     ``cancel()`` puts the previous handler back.
@@ -42,8 +43,6 @@ class signal_handler:  # noqa: N801 -- gevent's name
         self.hub.run_callback_threadsafe(self._start)
 
     def _start(self):
-        from coopconc.greenlet import Greenlet  # noqa: PLC0415 (greenlet imports the hub too)
-
         try:
             Greenlet(self._handle).switch()  # from the hub, at once (as gevent does)
         except BaseException:

@@ -10,25 +10,31 @@ What it is
 
 How it is built on the hub
     The real socket underneath is always in non-blocking mode; the timeout you set is kept
-    on our side (``self._timeout``). Every operation is the same three-line loop::
+    on our side (``self._timeout``). Every operation is the same loop::
 
-        try the real call            -> done, return its result
-        BlockingIOError (EAGAIN)?    -> if timeout == 0 (non-blocking): re-raise, as the stdlib
-        hub.wait_fd(fd, READ/WRITE, timeout)  -> then try again
+        try the real call                      -> done: return its result
+        BlockingIOError (EAGAIN)?              -> timeout 0.0 (non-blocking): re-raise it
+        hub.wait_fd(fd, READ or WRITE, timeout) -> then try the call again
 
     ``wait_fd`` is the hub's one waiting path for file descriptors: it registers the fd with
-    the hub's selector (epoll on Linux), parks the greenlet on a ``Waiter`` and unregisters
-    the fd when the greenlet wakes. After ``timeout`` seconds it raises ``TimeoutError('timed
-    out')``, which *is* ``socket.timeout`` since Python 3.10. ``close()`` first wakes every
-    greenlet waiting on the socket (``hub.cancel_wait``) with ``OSError(EBADF)``, then closes.
+    the hub's poller (epoll on Linux) and parks the greenlet on a ``Waiter``. Sockets ask it to
+    *keep* the registration until the end of the hub's turn (``keep=True``), because the next
+    call usually waits on the same fd again. After ``timeout`` seconds the wait raises
+    ``TimeoutError('timed out')``, which *is* ``socket.timeout`` since Python 3.10;
+    ``sendall`` counts its timeout for the whole call, as the stdlib does.
+
+    ``close()`` and ``detach()`` first wake every greenlet waiting on the socket with
+    ``cancel_wait_ex`` (an ``OSError(EBADF)``) and make the hub forget the fd; so does a socket
+    dropped without ``close()``, whose fd is then closed by the C type's own finalizer.
 
     The class subclasses the standard ``socket.socket`` (as the stdlib's own class subclasses
     the C ``_socket.socket``), so ``makefile``, ``dup``, ``sendfile``, ``repr`` and friends are
     the stdlib's own code, calling our cooperative ``recv_into`` and ``send``.
 
     Name lookups (``getaddrinfo``, ``gethostbyname`` ...) may read files or ask a DNS server:
-    they run in the hub's thread pool so that only the asking greenlet waits. Numeric
-    addresses ("127.0.0.1") need no lookup and are answered directly.
+    they run in the hub's thread pool (``hub.threadpool``) so that only the asking greenlet
+    waits; a failed lookup raises its ``gaierror`` in that greenlet and prints nothing.
+    Numeric addresses ("127.0.0.1") need no lookup and are answered directly.
 
 Taught in notebooks 03 (event loops), 08 (monkey patching) and 16 (servers).
 """
@@ -43,6 +49,7 @@ from errno import EAGAIN, EALREADY, EBADF, EINPROGRESS, EISCONN, EWOULDBLOCK
 from coopconc.hub import (
     READ,
     WRITE,
+    check_timeout,
     get_hub,
     get_hub_if_exists,
     wait_read,
@@ -102,7 +109,7 @@ _type_of = _ss.type.__get__
 _proto_of = _ss.proto.__get__
 
 
-class cancel_wait_ex(OSError):  # noqa: N801 (gevent's name)
+class cancel_wait_ex(OSError):  # gevent's name
     """What a greenlet blocked on a socket gets when another greenlet closes that socket."""
 
     def __init__(self):
@@ -123,7 +130,7 @@ def _wake_waiters_of(fd: int) -> None:
         hub.cancel_wait(fd, cancel_wait_ex())
 
 
-class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
+class socket(_stdlib_socket):  # the stdlib's name
     """A socket whose blocking calls block only the current greenlet.
 
     ``socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)``, exactly as the stdlib.
@@ -149,11 +156,7 @@ class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
     def settimeout(self, value) -> None:
         """None: block (cooperatively) for ever; 0: non-blocking; x > 0: raise timeout after x s."""
         if value is not None:
-            if isinstance(value, (str, bytes, bytearray)):
-                raise TypeError(
-                    f"'{type(value).__name__}' object cannot be interpreted as a number"
-                )
-            value = float(value)
+            value = float(check_timeout("socket.settimeout", value, "value"))
             if value < 0.0:
                 raise ValueError("Timeout value out of range")
         if _ss.fileno(self) < 0:
@@ -354,14 +357,16 @@ class socket(_stdlib_socket):  # noqa: N801 (the stdlib's name)
         return _stdlib_socket.detach(self)
 
     def __del__(self, _ss=_ss):
-        # A socket dropped without close(): forget its fd before the stdlib closes it, so a
-        # registration the hub kept (wait_fd keep=True) cannot outlive it.
+        # A socket dropped without close(): forget its fd before it is closed, so that a
+        # registration the hub kept (wait_fd keep=True) cannot outlive it. Then the C type's
+        # own finalizer, which this method replaces, closes the fd (with a ResourceWarning).
         try:
             fd = _ss.fileno(self)
             if fd >= 0:
                 _wake_waiters_of(fd)
-        except Exception:  # noqa: BLE001 -- never raise from __del__ (e.g. at shutdown)
+        except Exception:  # never raise from __del__ (e.g. at interpreter shutdown)
             pass
+        _ss.__del__(self)
 
     def __repr__(self) -> str:
         text = _stdlib_socket.__repr__(self)
@@ -437,10 +442,26 @@ def create_server(address, *, family=AF_INET, backlog=None, reuse_port=False, du
 
 
 def _in_thread(fn, *args):
-    """Call ``fn(*args)`` in the hub's thread pool and wait (cooperatively) for the answer."""
-    from coopconc.threadpool import get_threadpool
+    """Call ``fn(*args)`` in the hub's thread pool and wait (cooperatively) for the answer.
 
-    return get_threadpool().apply(fn, args)
+    A failed lookup is an answer too: its exception is raised here, in the asking greenlet,
+    and nowhere printed (the thread pool prints the errors of the jobs that *crash*).
+    """
+    ok, answer = get_hub().threadpool.apply(_outcome, (fn, args))
+    if ok:
+        return answer
+    try:
+        raise answer
+    finally:
+        answer = None  # no reference cycle through the traceback
+
+
+def _outcome(fn, args):
+    """In a worker thread: ``(True, fn(*args))``, or ``(False, the exception it raised)``."""
+    try:
+        return True, fn(*args)
+    except Exception as exc:
+        return False, exc
 
 
 def _is_numeric(host) -> bool:

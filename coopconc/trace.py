@@ -197,7 +197,7 @@ def timeline(tracer: Tracer, ax=None, x: str = "time", title: str | None = None)
     """
     if x not in ("time", "step"):
         raise ValueError(f"timeline(x={x!r}): x must be 'time' or 'step'")
-    import matplotlib.pyplot as plt  # noqa: PLC0415 -- only the course needs matplotlib
+    import matplotlib.pyplot as plt  # only the course needs matplotlib
 
     segments = tracer.segments()
     names = tracer.who()

@@ -293,7 +293,7 @@ def test_joinall_in_the_hub_is_refused():
     def in_hub():
         try:
             coopconc.joinall([g])
-        except Exception as e:  # noqa: BLE001 -- we want to see what it is
+        except Exception as e:  # we want to see what it is
             errors.append(type(e).__name__)
 
     with virtual_clock():

@@ -55,8 +55,8 @@ def test_patch_time_and_bookkeeping():
     assert monkey.get_original(("no_such_module_xyz", "time"), "sleep") is original
     monkey.patch_time()  # twice is harmless: the saved original stays the real one
     assert monkey.get_original("time", "sleep") is original
-    hub_module = sys.modules["coopconc.hub"]
-    assert hub_module.time is not time  # the hub keeps a frozen copy with the real sleep
+    hub_module = sys.modules["coopconc.hub.clocks"]
+    assert hub_module.time is not time  # the hub's clock keeps a frozen copy with the real sleep
     assert hub_module.time.sleep is original
     monkey.unpatch_all()
     assert time.sleep is original
@@ -65,8 +65,8 @@ def test_patch_time_and_bookkeeping():
 
 
 def test_patched_time_sleep_is_cooperative_and_the_hub_still_sleeps():
-    # the hub waits for timers with the real time.sleep when it has no fd to watch;
-    # patching time.sleep must not turn that into a greenlet switch inside the hub
+    # the hub waits for timers in its poller, never in time.sleep: patching time.sleep
+    # must not turn the hub's wait into a greenlet switch inside the hub
     monkey.patch_time()
     order = []
 

@@ -1,0 +1,34 @@
+"""Which hub is this thread's: one hub per OS thread, made on first use.
+
+``get_hub()`` returns the calling thread's hub, creating it the first time;
+``get_hub_if_exists()`` (gevent's name) returns it or None, never creating one -- for code
+that runs in any thread and must not leave a hub behind (closing a socket, a lock release).
+
+Part of the hub (``coopconc/hub/``).
+"""
+
+from __future__ import annotations
+
+from _thread import _local as _thread_local
+
+_local = _thread_local()  # _local.hub: this thread's hub
+
+
+def get_hub():
+    """The hub of this OS thread, created on first use."""
+    try:
+        return _local.hub
+    except AttributeError:
+        from coopconc.hub.loop import Hub  # (here: the loop module imports this one)
+
+        hub = _local.hub = Hub()
+        return hub
+
+
+def get_hub_if_exists():
+    """The hub of this OS thread if it has one already, else None (gevent's name)."""
+    return getattr(_local, "hub", None)
+
+
+def _set_hub(hub) -> None:
+    _local.hub = hub
