@@ -1,12 +1,15 @@
-"""The common part of coopconc's servers: a greenlet that accepts, and a greenlet per client.
+"""Servers, part one: a greenlet that accepts connections, and a greenlet per connection.
 
 What it is
-    A server owns a listening socket. ``start()`` makes (if you gave an address) and starts
-    listening on it; from then on every new connection gets its own greenlet running
-    ``handle(client_socket, address)``, and when ``handle`` returns the client socket is closed
-    (``do_close``). ``stop()`` closes the listener and, when the server limits its
-    connections with a pool, waits a little for the handlers to finish and then kills them.
-    ``serve_forever()`` starts and waits until somebody calls ``stop()``.
+    Every server in coopconc is built in three layers, one module each: this one accepts
+    connections and runs a handler per connection; ``coopconc.server.StreamServer`` makes it a
+    TCP server; ``coopconc.pywsgi.WSGIServer`` speaks HTTP on top of that. This layer knows
+    nothing about TCP or HTTP: only that there is a listening socket, and that each new
+    connection gets its own greenlet running ``handle(client_socket, address)``. When
+    ``handle`` returns, the client socket is closed (``do_close``). ``start()`` starts
+    accepting in the background, ``serve_forever()`` starts and waits until somebody calls
+    ``stop()``, and ``stop()`` closes the listener (and, when a pool limits the handlers, lets
+    them finish for a moment, then kills them).
 
 How it is built on the hub
     gevent accepts in a callback of its event loop. coopconc has no persistent watchers, only
@@ -17,15 +20,18 @@ How it is built on the hub
         try accept(); if the kernel says "not yet", wait_fd(listener, READ)
         spawn handle(client, address) in its own greenlet
 
-    A handler that raises is printed (by the hub, like any greenlet that dies of an error);
-    the server keeps serving. Errors of ``accept`` itself (too many open files...) are
-    printed too, and accepting pauses for ``delay`` seconds, doubling up to ``max_delay``.
-    ``close()`` kills the acceptor and closes the listener.
+    One client's trouble is never the server's: a handler that raises is reported once (by
+    the hub, like any greenlet that dies of an error; or by the acceptor, when ``spawn=None``
+    runs the handler in the acceptor itself) and the next client is served. Errors of
+    ``accept`` itself (too many open files...) are reported too, and accepting pauses for
+    ``delay`` seconds, doubling up to ``max_delay``. ``close()`` kills the acceptor and
+    closes the listener.
 
     ``spawn`` decides how handlers run: ``'default'`` (a new Greenlet each), a pool
-    (``Pool(n)`` -- no more than n at once: while it is full no connection is accepted), an
-    int n (shorthand for ``Pool(n)``), any ``spawn(fn, *args)`` callable, or None (run the
-    handler in the acceptor itself: one client at a time).
+    (``Pool(n)`` -- no more than n at once: while it is full no connection is accepted; a
+    ``Group`` to keep track of them), an int n (shorthand for ``Pool(n)``), any
+    ``spawn(fn, *args)`` callable, or None (run the handler in the acceptor itself: one
+    client at a time).
 
 Taught in notebook 16 (servers).
 """

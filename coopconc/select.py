@@ -199,7 +199,7 @@ def select(rlist, wlist, xlist, timeout=None):
                 return ready
 
 
-class poll:  # noqa: N801 (the stdlib's name)
+class poll:
     """``select.poll()`` that waits cooperatively: register, modify, unregister, poll."""
 
     def __init__(self):
