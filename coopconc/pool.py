@@ -103,15 +103,19 @@ class IMapUnordered(Greenlet):
             value.reraise()
         return value
 
+    #: imap needs each task's input index to give the results back in input order.
+    _ordered = False
+
     def _inext(self):
-        return self.queue.get()
+        items = self.queue.queue  # (the hot path: a result is waiting, take it)
+        return items.popleft() if items else self.queue.get()
 
     def _ispawn(self, func, item, index: int):
         if self._result_slots is not None:
             self._result_slots.acquire()
         self._outstanding_tasks += 1
         g = self.spawn(func, *item) if self._zipped else self.spawn(func, item)
-        g.rawlink(partial(self._on_result, index))
+        g.rawlink(partial(self._on_result, index=index) if self._ordered else self._on_result)
         return g
 
     def _run(self):
@@ -129,16 +133,16 @@ class IMapUnordered(Greenlet):
             self.spawn = self.func = self.iterable = None
             self._result_slots = None
 
-    def _on_result(self, index: int, task) -> None:
+    def _on_result(self, task, index: int | None = None) -> None:
         # Called in the hub (a rawlink) each time a task finishes.
         self._outstanding_tasks -= 1
         put_finished = False
         if self._outstanding_tasks <= 0 and not self.finished and self.ready():
             self.finished = put_finished = True
         if task.successful():
-            self.queue.put(self._value_for_success(index, task))
+            self.queue.put(self._value_for_success(task, index))
         else:
-            self.queue.put(self._value_for_failure(index, task))
+            self.queue.put(self._value_for_failure(task, index))
         if put_finished:
             self.queue.put(self._value_for_end())
 
@@ -153,10 +157,10 @@ class IMapUnordered(Greenlet):
             self.finished = True
             self.queue.put(self._value_for_end())
 
-    def _value_for_success(self, index: int, task):
+    def _value_for_success(self, task, index):
         return task.value
 
-    def _value_for_failure(self, index: int, task):
+    def _value_for_failure(self, task, index):
         return _Failure(task.exception)
 
     def _value_for_end(self):
@@ -168,6 +172,8 @@ class IMapUnordered(Greenlet):
 
 class IMap(IMapUnordered):
     """The iterator ``imap`` returns: results in input order, whatever order tasks finish in."""
+
+    _ordered = True
 
     def __init__(self, *args, **kwargs):
         self._results: dict = {}  # index -> result that arrived before its turn
@@ -186,11 +192,11 @@ class IMap(IMapUnordered):
         self.index += 1
         return value
 
-    def _value_for_success(self, index: int, task):
+    def _value_for_success(self, task, index):
         return (index, task.value)
 
-    def _value_for_failure(self, index: int, task):
-        return (index, IMapUnordered._value_for_failure(self, index, task))
+    def _value_for_failure(self, task, index):
+        return (index, IMapUnordered._value_for_failure(self, task, index))
 
     def _value_for_end(self):
         return (self._max_index + 1, IMapUnordered._value_for_end(self))

@@ -351,7 +351,9 @@ class Queue(SimpleQueue):
 
     def _put(self, item) -> None:
         self.queue.append(item)
-        self._did_put_task()
+        self.unfinished_tasks += 1  # (_did_put_task, spelled out: this is the hot path)
+        if self.unfinished_tasks == 1:
+            self._cond.clear()
 
     def task_done(self) -> None:
         """Say that one item taken with ``get`` has been handled completely."""
