@@ -33,7 +33,7 @@ from collections import deque
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from coopconc.exceptions import BlockingSwitchOutError
-from coopconc.hub import Hub, Waiter, get_hub
+from coopconc.hub import Hub, Waiter, check_timeout, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = [
@@ -667,6 +667,7 @@ class _Pending:
 
 def iwait(objects, timeout=None, count=None):
     """Iterate over ``objects`` as they become ready (finish, get set, ...)."""
+    timeout = check_timeout("iwait/wait/joinall", timeout)
     if objects is None:
         return iter([get_hub().join(timeout=timeout)])
     if not isinstance(objects, (list, tuple)):

@@ -228,7 +228,7 @@ class BlockingMonitor:
         frames = _stack(frame)
         del frame
         if _POLL_FRAME in ((filename, code) for filename, _line, code in frames):
-            return None  # the hub is waiting in select/sleep for I/O or a timer: idle
+            return None  # the hub is waiting in its poller for I/O or a timer: idle
         if not frames:
             return None  # the watched thread has ended
         user = [f for f in frames if not f[0].startswith(_PACKAGE_DIR)] or frames

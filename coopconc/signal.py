@@ -3,9 +3,10 @@
 What it is
     A Python signal handler may run at any bytecode, in whatever greenlet happens to be
     running -- a bad place to do real work. ``signal_handler`` installs a tiny handler that
-    only asks the hub (through its wake-up pipe, so a hub asleep in ``select`` wakes too) to
-    call your function, in a new Greenlet, on its next turn. Like gevent, an exception that
-    escapes your handler is raised in the main greenlet (nobody else waits for a handler).
+    only asks the hub (``run_callback_threadsafe``, whose wake-up fd ends the hub's wait in
+    epoll at once) to call your function, in a new Greenlet, on its next turn. Like gevent,
+    an exception that escapes your handler is raised in the main greenlet (nobody else waits
+    for a handler).
 
 Taught in notebook 06 (program shutdown on SIGQUIT).
 """

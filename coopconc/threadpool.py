@@ -12,8 +12,8 @@ How it is built on the hub
     * Jobs go to the workers through a ``queue.SimpleQueue`` (a C queue, safe across threads).
       Worker threads are started on demand, up to ``maxsize``, and then wait for more jobs.
     * A finished worker cannot touch the hub directly (the hub belongs to another thread). It
-      calls ``hub.run_callback_threadsafe(deliver, ...)``: the callback is queued and a byte
-      written to the hub's self-pipe wakes the hub out of ``select``. ``deliver`` then runs in
+      calls ``hub.run_callback_threadsafe(deliver, ...)``: the callback is queued and the hub's
+      wake-up fd ends its wait in the poller (epoll). ``deliver`` then runs in
       the hub, sets the result (waking whoever waits on it) and frees the job's slot.
     * While a job runs, nothing in the hub (no timer, no file descriptor) would keep the loop
       alive: a greenlet waiting for the result would get ``LoopExit``. So each job holds a
@@ -21,8 +21,8 @@ How it is built on the hub
     * Like gevent, ``spawn`` waits (cooperatively) when the pool is full; gevent lets
       ``maxsize + 1`` jobs be outstanding before it blocks, and so does coopconc.
 
-    ``get_threadpool()`` is the pool of the current hub (gevent's ``get_hub().threadpool``),
-    made on first use with 10 threads.
+    ``get_hub().threadpool`` (gevent's name; ``get_threadpool()`` for short) is the pool of
+    the current hub, made on first use with 10 threads.
 
 Taught in notebook 14 (subprocesses and multiprocessing), used by notebook 19 (pitfalls).
 """
@@ -183,7 +183,7 @@ class ThreadPool:
             self.hub.run_callback(waiter.switch, None)
 
     def _wait_until(self, condition, reason: str) -> None:
-        self.hub.ref()  # worker threads will wake us through the self-pipe
+        self.hub.ref()  # worker threads will wake us (run_callback_threadsafe)
         try:
             while not condition():
                 waiter = Waiter(self.hub)

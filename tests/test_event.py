@@ -215,3 +215,23 @@ def test_linkables_do_not_leak_waiters():
     assert e.linkcount() == 0
     del gs
     gc.collect()
+
+
+@pytest.mark.parametrize("kind", ["Event", "AsyncResult"])
+def test_set_from_another_os_thread_wakes_every_waiter(kind):
+    import threading
+
+    target = Event() if kind == "Event" else AsyncResult()
+    woken = []
+
+    def waiter(i):
+        target.wait()
+        woken.append(i)
+
+    gs = [coopconc.spawn(waiter, i) for i in range(20)]
+    coopconc.sleep(0)  # all twenty are parked on it now
+    thread = threading.Thread(target=target.set)
+    thread.start()
+    coopconc.joinall(gs, timeout=5)  # (the timer is all that keeps this hub alive meanwhile)
+    thread.join()
+    assert len(woken) == 20

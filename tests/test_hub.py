@@ -1,10 +1,16 @@
 """Tests of coopconc.hub: the loop, the virtual clock, the waiting path, file descriptors,
 threads, the deadlock report and Hub.destroy."""
 
+import gc
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import weakref
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +31,7 @@ from coopconc.hub import (
     wait_read,
     wait_readwrite,
     wait_write,
+    where,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -444,3 +451,314 @@ def test_a_reused_fd_number_is_watched_afresh():
     os.close(r2)
     os.close(w2)
     assert not get_hub()._registered
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults (issue 12): interrupts, huge and NaN timeouts, other threads, leaks, the report.
+# Each test measures what a user would see: which exception, what the next call does, open
+# fds (/proc/self/fd), what epoll watches (/proc/self/fdinfo), memory, seconds.
+
+
+def _open_fds() -> set:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def _fds_watched_by_epoll() -> set:
+    """Every fd that some epoll instance of this process watches (from /proc/self/fdinfo)."""
+    watched = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") != "anon_inode:[eventpoll]":
+                continue
+            with open(f"/proc/self/fdinfo/{name}") as info:
+                for line in info:
+                    if line.startswith("tfd:"):
+                        watched.add(int(line.split()[1]))
+        except OSError:
+            continue  # closed meanwhile
+    return watched
+
+
+def _signal_main_thread_in(seconds: float, signum: int) -> threading.Timer:
+    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signum))
+    timer.start()
+    return timer
+
+
+def _assert_the_hub_works(hub) -> None:
+    """What the next Jupyter cell would do: sleep, get, a queue, joinall -- all working."""
+    from coopconc.queue import Queue
+
+    assert get_hub() is hub and not hub.dead
+    started = time.monotonic()
+    sleep(0.05)
+    assert time.monotonic() - started >= 0.04  # a real sleep, not an instant return
+    assert coopconc.spawn(lambda: 42).get(timeout=5) == 42
+    q = Queue()
+    coopconc.spawn(q.put, "item")
+    assert q.get(timeout=5) == "item"
+    gs = [coopconc.spawn(sleep, 0.01) for _ in range(3)]
+    assert coopconc.joinall(gs, timeout=5) == gs
+
+
+def test_ctrl_c_while_the_hub_waits_reaches_main_and_the_hub_lives_on():
+    hub = get_hub()
+    timer = _signal_main_thread_in(0.1, signal.SIGINT)  # Jupyter's "interrupt kernel"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sleep(10)  # the hub is in epoll_wait when the signal arrives
+    finally:
+        timer.join()
+    _assert_the_hub_works(hub)
+
+
+def test_sys_exit_in_a_signal_handler_reaches_main_and_the_hub_lives_on():
+    hub = get_hub()
+    previous = signal.signal(signal.SIGUSR1, lambda *args: sys.exit(3))
+    timer = _signal_main_thread_in(0.1, signal.SIGUSR1)
+    try:
+        with pytest.raises(SystemExit) as caught:
+            coopconc.spawn(sleep, 10).join()
+        assert caught.value.code == 3
+    finally:
+        timer.join()
+        signal.signal(signal.SIGUSR1, previous)
+    _assert_the_hub_works(hub)
+
+
+def _send_soon(sock, delay: float = 0.1) -> threading.Timer:
+    timer = threading.Timer(delay, sock.send, (b"x",))
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), 1e10], ids=["inf", "1e10"])
+def test_a_huge_sleep_waits_while_io_goes_on(seconds):
+    from coopconc import socket as csocket
+
+    a, b = csocket.socketpair()
+    plain_b = socket.socket(fileno=b.detach())
+    sleeper = coopconc.spawn(sleep, seconds)
+    sleep(0)
+    timer = _send_soon(plain_b)
+    try:
+        assert a.recv(1) == b"x"  # the hub waited in epoll with the huge timer first in line
+    finally:
+        timer.join()
+        a.close()
+        plain_b.close()
+    assert not sleeper.dead  # still sleeping, as asked
+    sleeper.kill()
+    assert sleeper.dead
+
+
+def test_a_thirty_day_socket_timeout_waits():
+    from coopconc import socket as csocket
+
+    a, b = csocket.socketpair()
+    plain_b = socket.socket(fileno=b.detach())
+    a.settimeout(30 * 86400)
+    timer = _send_soon(plain_b)
+    try:
+        assert a.recv(1) == b"x"
+    finally:
+        timer.join()
+        a.close()
+        plain_b.close()
+
+
+def test_a_virtual_clock_never_jumps_to_infinity():
+    with virtual_clock():
+        sleeper = coopconc.spawn(sleep, float("inf"))
+        sleep(5)
+        assert now() == 5.0
+        with pytest.raises(LoopExit, match="waits in sleep"):
+            sleeper.join()  # nothing but an infinite sleep is left: that is a deadlock
+        assert now() == 5.0
+
+
+_NAN_SCRIPT = r"""
+import math, os, socket, time
+import coopconc
+from coopconc.event import AsyncResult, Event
+from coopconc.hub import get_hub, wait_read
+from coopconc import socket as csocket
+
+nan = float("nan")
+r, w = os.pipe()
+calls = {
+    "sleep": lambda: coopconc.sleep(nan),
+    "Timeout": lambda: coopconc.Timeout(nan),
+    "with_timeout": lambda: coopconc.with_timeout(nan, coopconc.sleep, 0),
+    "settimeout": lambda: csocket.socket().settimeout(nan),
+    "Event.wait": lambda: Event().wait(nan),
+    "AsyncResult.get": lambda: AsyncResult().get(timeout=nan),
+    "Greenlet.join": lambda: coopconc.spawn(coopconc.sleep, 1).join(timeout=nan),
+    "joinall": lambda: coopconc.joinall([coopconc.spawn(coopconc.sleep, 1)], timeout=nan),
+    "wait_read": lambda: wait_read(r, timeout=nan),
+    "hub.timer": lambda: get_hub().timer(nan),
+}
+for name, call in calls.items():
+    try:
+        call()
+    except ValueError as exc:
+        print(name, "refused", "nan" in str(exc))
+    else:
+        print(name, "accepted")
+cpu = time.process_time()
+coopconc.sleep(0.3)
+print("cpu", time.process_time() - cpu < 0.15)
+"""
+
+
+def test_nan_timeouts_are_refused_at_the_call_and_nothing_spins():
+    out = subprocess.run(
+        [sys.executable, "-c", _NAN_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,  # (on the old code the first NaN wedged every timer: it never ended)
+        check=False,
+    )
+    lines = out.stdout.split("\n")
+    for name in ["sleep", "Timeout", "with_timeout", "settimeout", "Event.wait"]:
+        assert f"{name} refused True" in lines, out.stdout + out.stderr
+    for name in ["AsyncResult.get", "Greenlet.join", "joinall", "wait_read", "hub.timer"]:
+        assert f"{name} refused True" in lines, out.stdout + out.stderr
+    assert "cpu True" in lines  # a 0.3 s sleep afterwards takes no CPU: no timer spins
+
+
+def test_a_wait_fd_with_a_bad_timeout_registers_nothing(pipe):
+    r, _ = pipe
+    with pytest.raises(TypeError) as caught:
+        wait_read(r, timeout="soon")
+    assert r not in _fds_watched_by_epoll()
+    assert "wait_read(timeout='soon')" in str(caught.value)
+    with pytest.raises(TimeoutError):  # and the fd is free to be waited on again
+        wait_read(r, timeout=0.01)
+    assert r not in _fds_watched_by_epoll()
+
+
+def test_concurrent_first_threadsafe_calls_make_one_wake_up():
+    from coopconc.hub import Hub
+
+    before = _open_fds()
+    for _ in range(20):
+        hub = Hub()
+        start = threading.Barrier(8)
+
+        def call(hub=hub, start=start):
+            start.wait()
+            hub.run_callback_threadsafe(print, "never run")
+
+        threads = [threading.Thread(target=call) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        hub.destroy()
+    assert _open_fds() == before  # each hub made one wake-up, and destroy closed it
+
+
+def test_a_hub_with_only_a_timer_sees_a_threadsafe_callback_at_once():
+    hub = get_hub()
+    waiter = Waiter()
+    sent = []
+    timer = threading.Timer(
+        0.1, lambda: (sent.append(time.monotonic()), hub.run_callback_threadsafe(waiter.switch))
+    )
+    with coopconc.Timeout(5, False):  # the only thing in the hub: a 5-second timer
+        timer.start()
+        waiter.get("the thread's callback")
+    woken = time.monotonic()
+    timer.join()
+    assert woken - sent[0] < 2.5  # generous: it is ~0 s, and 5 s if the hub slept through it
+
+
+def test_the_hub_keeps_no_argument_of_its_last_callback_alive():
+    class Big:
+        pass
+
+    big = Big()
+    ref = weakref.ref(big)
+    get_hub().run_callback(lambda obj: None, big)
+    del big
+    sleep(0.01)  # the callback runs, then the hub waits and a timer wakes us: no other callback
+    assert ref() is None
+
+
+def test_killed_greenlets_do_not_stay_in_memory():
+    import tracemalloc
+
+    def hold():
+        data = bytearray(10_000_000)  # lives in the frame, reachable from the kill's traceback
+        sleep(60)
+        return len(data)
+
+    tracemalloc.start()
+    try:
+        gs = [coopconc.spawn(hold) for _ in range(4)]
+        sleep(0)
+        assert tracemalloc.get_traced_memory()[0] >= 40_000_000
+        coopconc.killall(gs, block=False)
+        del gs
+        sleep(0.01)  # the kill is the last callback before the hub waits for our timer
+        gc.collect()  # (a killed greenlet's traceback and frames form a cycle)
+        assert tracemalloc.get_traced_memory()[0] < 10_000_000
+    finally:
+        tracemalloc.stop()
+
+
+def test_destroy_then_a_thread_pool_job_finishing_leaves_no_fd():
+    from coopconc.threadpool import get_threadpool
+
+    before = _open_fds()
+    hub = get_hub()
+    done = threading.Event()
+    get_threadpool().spawn(lambda: (time.sleep(0.1), done.set()))
+    hub.destroy()
+    assert done.wait(5)
+    time.sleep(0.1)  # (the worker hands its result to the destroyed hub just after)
+    assert _open_fds() == before
+
+
+def test_where_names_a_students_file_even_with_greenlet_in_its_name(tmp_path, monkeypatch):
+    from coopconc.event import Event
+
+    (tmp_path / "my_greenlet_homework.py").write_text("def wait_for(event):\n    event.wait()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_greenlet_homework
+
+    event = Event()
+    g = coopconc.spawn(my_greenlet_homework.wait_for, event)
+    sleep(0)
+    assert where(g).endswith("my_greenlet_homework.py:2 in wait_for")
+    event.set()
+    g.join()
+
+
+def test_the_deadlock_report_lists_only_this_hubs_greenlets():
+    from coopconc.event import Event
+
+    parked = threading.Event()
+    release = threading.Event()
+
+    def other_thread():
+        g = coopconc.spawn(Event().wait)
+        g.name = "in-another-thread"
+        sleep(0)  # parked in this thread's own hub
+        parked.set()
+        release.wait(10)  # the thread (and its hub) stays; the greenlet stays parked
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    try:
+        assert parked.wait(10)
+        mine = coopconc.spawn(Event().wait)
+        mine.name = "in-this-thread"
+        with pytest.raises(LoopExit) as caught:
+            mine.join()
+        assert 'greenlet "in-this-thread" waits in Event.wait' in str(caught.value)
+        assert "in-another-thread" not in str(caught.value)
+    finally:
+        release.set()
+        thread.join()

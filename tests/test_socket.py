@@ -545,3 +545,31 @@ def test_a_kept_registration_ends_with_the_turn_or_with_the_socket():
     gc.collect()
     assert fd not in hub._registered and fd not in hub._io
     b.close()
+
+
+def test_sockets_dropped_without_close_give_their_fds_back():
+    import gc
+    import warnings
+
+    def fd_count():
+        return len(os.listdir("/proc/self/fd"))
+
+    before = fd_count()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # (the C finalizer's "unclosed socket")
+        for _ in range(500):
+            a, b = csocket.socketpair()
+            a.sendall(b"x")
+            assert b.recv(1) == b"x"  # used, so the hub has registered (and kept) b's fd
+            del a, b
+        gc.collect()
+    assert fd_count() <= before + 2  # (+2: the hub's epoll and wake-up, made on first wait)
+
+
+def test_a_failed_name_lookup_raises_in_the_caller_and_prints_nothing(capfd):
+    with pytest.raises(stdsocket.gaierror):
+        csocket.getaddrinfo("no-such-host.invalid", 80)
+    with pytest.raises(OSError):
+        csocket.gethostbyname("no-such-host.invalid")
+    out, err = capfd.readouterr()
+    assert err == ""

@@ -183,3 +183,8 @@ def test_bad_maxsize_is_explained():
 def test_repr_shows_state():
     pool = ThreadPool(2)
     assert repr(pool) == "<ThreadPool size=0/2 jobs=0 spawners_waiting=0>"
+
+
+def test_get_with_a_huge_timeout_waits_for_the_job():
+    result = get_threadpool().spawn(time.sleep, 0.1)
+    assert result.get(timeout=1e7) is None  # the hub's wait is sliced: no OverflowError

@@ -71,3 +71,11 @@ __all__ = [
     "run",
     "set_hub_clock",
 ]
+
+# The functions say they live here, their public home (as gevent's do in ``gevent.hub``):
+# ``coopconc.hub.sleep`` is what ``monkey.patch_time`` installs and what its repr shows.
+_PUBLIC_FUNCTIONS = (get_hub, get_hub_if_exists, check_timeout, sleep, idle, now, run)
+_PUBLIC_FUNCTIONS += (wait_read, wait_write, wait_readwrite, virtual_clock, set_hub_clock)
+for _function in _PUBLIC_FUNCTIONS:
+    _function.__module__ = __name__
+del _function

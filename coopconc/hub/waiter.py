@@ -31,8 +31,9 @@ class Waiter:
     """One wait of one greenlet: ``get(reason)`` parks it, ``switch(value)`` wakes it.
 
     ``switch`` may be called before ``get``: the value is kept and ``get`` returns it at once.
-    ``throw`` wakes the waiter with an exception instead. Both must be called from the hub (as
-    callbacks or links), never from another greenlet directly.
+    ``throw`` wakes the waiter with an exception instead. Call both from the hub (a callback,
+    a link, a timer). Nothing checks this: called from another greenlet, ``switch`` would jump
+    into the waiter at once and leave the caller suspended with nobody to resume it.
     """
 
     __slots__ = ("hub", "greenlet", "value", "exc", "fired", "reason", "obj")

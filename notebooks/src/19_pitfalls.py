@@ -566,9 +566,10 @@ print(inspect.getsource(BlockingMonitor._watch))
 # %%
 import inspect
 
-from coopconc.hub import Hub
+from coopconc.hub import report
 
-print(inspect.getsource(Hub._loop_exit_message))
+print(inspect.getsource(report.blocked_greenlets))
+print(inspect.getsource(report.loop_exit_message))
 
 # %% [markdown]
 # Three things to notice:
@@ -582,8 +583,9 @@ print(inspect.getsource(Hub._loop_exit_message))
 #    marked `ended`.
 # 3. **The deadlock report needs no help from the primitives.** Every wait goes through
 #    `Waiter.get(reason, obj)`, which leaves the waiter on the greenlet as `_cc_waiter`; the hub
-#    finds every parked greenlet among Python's objects (`gc.get_objects()`) and reads the reason,
-#    the object and — with `where(g)` — the line in *your* code where it stopped.
+#    finds every parked greenlet *of its own thread* among Python's objects (`gc.get_objects()`)
+#    and reads the reason, the object and — with `where(g)` — the line in *your* code where it
+#    stopped (the first frame outside coopconc's own files).
 
 # %% [markdown]
 # ## Exercises
