@@ -42,7 +42,7 @@ from errno import ENOENT
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from coopconc.hub import READ, WRITE, Waiter, get_hub, sleep
+from coopconc.hub import READ, WRITE, Waiter, check_timeout, get_hub, sleep
 
 __all__ = ["error", "select", "poll"]
 # the stdlib's other names (constants such as POLLIN, and epoll itself) are offered unchanged
@@ -134,22 +134,22 @@ def _watches(hub) -> dict:
 def _wait_any(fd_events: dict, timeout, reason: str) -> None:
     """Park the current greenlet until one fd is ready for its events, or ``timeout`` s pass."""
     hub = get_hub()
-    table = _watches(hub)
     waiter = Waiter(hub)
-    joined = []
-    for fd, events in fd_events.items():
-        for event in (READ, WRITE):
-            if events & event:
-                watch = table.get((fd, event))
-                if watch is None:
-                    watch = table[fd, event] = _Watch(hub, fd, event, reason)
-                watch.callers.append(waiter)
-                joined.append(watch)
     timer = None
     if timeout is not None:
         timer = hub.timer(timeout)
         timer.start(waiter.switch, None)
+    table = _watches(hub)
+    joined = []
     try:
+        for fd, events in fd_events.items():
+            for event in (READ, WRITE):
+                if events & event:
+                    watch = table.get((fd, event))
+                    if watch is None:
+                        watch = table[fd, event] = _Watch(hub, fd, event, reason)
+                    watch.callers.append(waiter)
+                    joined.append(watch)
         waiter.get(reason, sorted(fd_events))
     finally:
         if timer is not None:
@@ -167,8 +167,9 @@ def select(rlist, wlist, xlist, timeout=None):
 
     Returns three lists, as ``select.select`` does. ``timeout`` in seconds (None: no limit).
     """
+    timeout = check_timeout("select", timeout)
     if timeout is not None and timeout < 0:
-        raise ValueError("timeout must be non-negative")
+        raise ValueError(f"select(timeout={timeout!r}): timeout must be non-negative")
     ready = _original_select(rlist, wlist, xlist, 0)
     if ready[0] or ready[1] or ready[2] or timeout == 0:
         sleep(0)  # a select never lets its caller run on without giving the others a turn
@@ -229,6 +230,7 @@ class poll:
     def poll(self, timeout=None) -> list:
         """``[(fd, revents), ...]`` of the ready descriptors; ``timeout`` in milliseconds
         (None or negative: no limit)."""
+        timeout = check_timeout("poll.poll", timeout)
         if timeout is not None:
             timeout = None if timeout < 0 else timeout / 1000.0
         ready = self._real.poll(0)

@@ -150,6 +150,33 @@ def test_invalid_arguments():
         cselect.select([s], [], [], 0)
 
 
+def test_bad_timeouts_are_refused_at_the_call_and_leave_nothing_watched(pairs):
+    a, _ = pairs[0]
+    p = cselect.poll()
+    p.register(a, cselect.POLLIN)
+    for call in (lambda t: cselect.select([a], [], [], t), p.poll):
+        with pytest.raises(ValueError, match="NaN"):
+            call(float("nan"))
+        with pytest.raises(TypeError, match=r"\(timeout='1'\)"):
+            call("1")
+    coopconc.sleep(0)
+    assert no_fd_waited_on(pairs)
+
+
+def test_huge_timeouts_wait_until_ready(pairs):
+    a, b = pairs[0]
+    p = cselect.poll()
+    p.register(a, cselect.POLLIN)
+    for timeout in (1e10, float("inf")):
+        coopconc.spawn_later(0.01, b.sendall, b"x")
+        assert cselect.select([a], [], [], timeout) == ([a], [], [])
+        assert a.recv(1) == b"x"
+        coopconc.spawn_later(0.01, b.sendall, b"x")
+        assert p.poll(timeout * 1000) == [(a.fileno(), cselect.POLLIN)]
+        assert a.recv(1) == b"x"
+    assert no_fd_waited_on(pairs)
+
+
 def test_closing_a_watched_socket_from_another_greenlet(pairs):
     (a, b), (c, d) = pairs[:2]
 
