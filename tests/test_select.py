@@ -8,6 +8,7 @@ import pytest
 import coopconc
 from coopconc import select as cselect
 from coopconc import socket as csocket
+from coopconc.exceptions import ConcurrentObjectUseError
 
 
 @pytest.fixture
@@ -208,6 +209,19 @@ def test_several_greenlets_may_wait_on_the_same_socket(pairs, how):
     b.sendall(b"x")
     coopconc.joinall(waiting, timeout=5)
     assert [g.value for g in waiting] == [True] * 6  # every one of them was woken
+    assert no_fd_waited_on(pairs)
+
+
+def test_select_on_a_socket_a_recv_already_waits_on_is_refused(pairs):
+    # The documented difference from gevent: a socket's own wait is not shared with select.
+    a, b = pairs[0]
+    reader = coopconc.spawn(a.recv, 1)
+    coopconc.sleep(0)  # the reader waits in recv
+    with pytest.raises(ConcurrentObjectUseError, match="already waited on"):
+        cselect.select([a], [], [], 5)
+    b.sendall(b"x")
+    assert reader.get(timeout=5) == b"x"  # the reader was not disturbed
+    coopconc.sleep(0)  # (a socket's recv keeps its registration until the end of the turn)
     assert no_fd_waited_on(pairs)
 
 
