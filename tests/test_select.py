@@ -221,7 +221,7 @@ def test_select_on_a_socket_a_recv_already_waits_on_is_refused(pairs):
         cselect.select([a], [], [], 5)
     b.sendall(b"x")
     assert reader.get(timeout=5) == b"x"  # the reader was not disturbed
-    coopconc.sleep(0)  # (a socket's recv keeps its registration until the end of the turn)
+    coopconc.idle()  # (a recv keeps its registration until the end of the hub's turn)
     assert no_fd_waited_on(pairs)
 
 
