@@ -73,14 +73,15 @@ def _wait_in_line(owner, line: collections.deque, waiter, timeout, timeout_exc, 
     a kill) leaves the line, so that nothing is ever handed to a greenlet that is gone."""
     entry = waiter if entry is None else entry
     line.append(entry)
-    t = Timeout._start_new_or_dummy(timeout, timeout_exc)
+    t = None if timeout is None else Timeout._start_new_or_dummy(timeout, timeout_exc)
     try:
         return waiter.get(reason, owner)
     except BaseException:
         _remove(line, entry)
         raise
     finally:
-        t.cancel()
+        if t is not None:  # (no timer at all for the usual wait without a timeout)
+            t.cancel()
 
 
 class _ItemWaiter(Waiter):
