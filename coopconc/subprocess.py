@@ -51,7 +51,7 @@ from subprocess import (
 )
 
 from coopconc.greenlet import joinall, killall, spawn
-from coopconc.hub import READ, get_hub, sleep, wait_read, wait_write
+from coopconc.hub import READ, check_timeout, get_hub, sleep, wait_read, wait_write
 
 __all__ = [
     "Popen",
@@ -183,6 +183,7 @@ class Popen(_StdlibPopen):
 
     def _wait(self, timeout):
         """Called by ``wait()``: wait in the hub until the child exits, then reap it."""
+        timeout = check_timeout("Popen.wait", timeout)
         if self.returncode is not None:
             return self.returncode
         if _HAVE_PIDFD:

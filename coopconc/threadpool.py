@@ -35,7 +35,7 @@ from collections import deque
 from queue import SimpleQueue
 
 from coopconc.event import AsyncResult
-from coopconc.hub import Waiter, get_hub
+from coopconc.hub import Waiter, get_hub, get_hub_if_exists
 
 __all__ = ["ThreadPool", "get_threadpool"]
 
@@ -104,7 +104,7 @@ class ThreadPool:
         Waits (cooperatively) for a slot first when the pool is full.
         """
         hub = self.hub
-        if get_hub() is not hub:
+        if get_hub_if_exists() is not hub:
             raise RuntimeError(
                 f"{self!r}.spawn() called from another OS thread; a thread pool belongs to "
                 "the thread of its hub (call pool.apply() there, or make a pool per thread)"
@@ -200,11 +200,15 @@ class ThreadPool:
         """Wait until every job spawned so far has finished."""
         self._wait_until(lambda: self._pending == 0, "ThreadPool.join")
 
-    def kill(self) -> None:
-        """Stop the worker threads once the jobs already queued are done; wait for that."""
+    def kill(self, block: bool = True) -> None:
+        """Stop the worker threads once the jobs already queued are done; wait for that.
+
+        ``block=False`` (coopconc's addition, what ``Hub.destroy`` uses) does not wait.
+        """
         for _ in range(self._size):
             self._jobs.put(None)
-        self._wait_until(lambda: self._size == 0, "ThreadPool.kill")
+        if block:
+            self._wait_until(lambda: self._size == 0, "ThreadPool.kill")
 
     # -- gevent's mapping helpers ---------------------------------------------------------------
 
@@ -215,7 +219,7 @@ class ThreadPool:
         hub's result would deadlock).
         """
         kwds = kwds or {}
-        if get_hub() is not self.hub:
+        if get_hub_if_exists() is not self.hub:
             return func(*args, **kwds)
         return self.spawn(func, *args, **kwds).get()
 

@@ -188,3 +188,22 @@ def test_repr_shows_state():
 def test_get_with_a_huge_timeout_waits_for_the_job():
     result = get_threadpool().spawn(time.sleep, 0.1)
     assert result.get(timeout=1e7) is None  # the hub's wait is sliced: no OverflowError
+
+
+def test_destroying_the_hub_ends_its_pools_threads():
+    import os
+
+    def threads():
+        return len(os.listdir("/proc/self/task"))
+
+    before = threads()
+    pool = get_hub().threadpool
+    results = [pool.spawn(time.sleep, 0.01) for _ in range(3)]
+    for result in results:
+        result.get(timeout=10)
+    assert threads() > before
+    get_hub().destroy()
+    deadline = time.monotonic() + 10
+    while threads() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threads() <= before  # (<=: a thread of an earlier test may have ended meanwhile)

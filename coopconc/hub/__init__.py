@@ -16,7 +16,7 @@ Where each part lives (one idea per file)
     ``clocks.py``    the real and the virtual clock, timers, and ``check_timeout``.
     ``waiter.py``    the ``Waiter``: the one waiting path every primitive uses.
     ``report.py``    the deadlock report: who waits on what, where, when nothing can wake them.
-    ``current.py``   ``get_hub()``: this thread's hub.
+    ``current.py``   ``get_hub()``: this thread's hub (its fds closed when the thread ends).
     ``functions.py`` ``sleep``, ``idle``, ``wait_read``..., ``virtual_clock``, ``run``.
 
     Only these files touch the hub's private attributes (those starting with ``_``).
@@ -26,8 +26,13 @@ Taught in notebooks 03 (event loops) and 04 (greenlets).
 
 from __future__ import annotations
 
+from greenlet import GreenletExit as GreenletExit
 from greenlet import getcurrent
+from greenlet import greenlet as greenlet
 
+from coopconc.exceptions import BlockingSwitchOutError as BlockingSwitchOutError
+from coopconc.exceptions import ConcurrentObjectUseError as ConcurrentObjectUseError
+from coopconc.exceptions import LoopExit as LoopExit
 from coopconc.hub.clocks import RealClock as RealClock
 from coopconc.hub.clocks import Timer, check_timeout
 from coopconc.hub.clocks import VirtualClock as VirtualClock

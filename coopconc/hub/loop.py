@@ -374,7 +374,8 @@ class Hub(FdWaits, greenlet):
     # -- the end ----------------------------------------------------------------------------
 
     def destroy(self) -> None:
-        """Stop this hub for good: end its loop, close its poller and forget it.
+        """Stop this hub for good: end its loop, close its poller, stop its thread pool's
+        threads (after the jobs they have) and forget it.
 
         The next ``get_hub()`` in this thread makes a fresh one. Greenlets still waiting in
         this hub are never woken (tests use this to start each case from a clean slate); a
@@ -383,16 +384,23 @@ class Hub(FdWaits, greenlet):
         if getattr(_local, "hub", None) is self:
             del _local.hub
         self._destroyed = True  # from now on, run_callback_threadsafe drops its callback
+        if self._threadpool is not None:
+            self._threadpool.kill(block=False)  # its threads end after the jobs they have
         if self and getcurrent() is not self:
             self._destroying = True
             self.throw(GreenletExit)
-        with self._poller_lock:
-            if self._poller is not None:
-                self._poller.close()
-                self._poller = None
+        self._close()
         self._callbacks.clear()
         self._timers.clear()
         FdWaits.__init__(self)  # forget every fd
+
+    def _close(self) -> None:
+        """Close the poller (its fds) and drop every later threadsafe callback. Idempotent."""
+        with self._poller_lock:
+            self._destroyed = True
+            if self._poller is not None:
+                self._poller.close()
+                self._poller = None
 
     def __repr__(self) -> str:
         return (
