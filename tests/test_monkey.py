@@ -477,7 +477,7 @@ def test_patch_all_lets_http_server_serve_while_other_greenlets_run():
     # The four 0.3 s requests overlapped (one after the other would take 1.2 s)...
     assert result["seconds"] < 1.0
     # ...and the ticker greenlet kept ticking (every 10 ms) while serve_forever waited.
-    assert result["ticks"] >= 10
+    assert result["ticks"] >= 5  # (a blocked thread: none at all)
     assert result["stopped"]  # shutdown() from a greenlet ended serve_forever
 
 
@@ -518,4 +518,4 @@ def test_patch_all_makes_multiprocessing_connection_wait_cooperative():
     # sender that never gets to run).
     assert result["ready"] and result["got"] == "hello"
     assert 0.15 < result["seconds"] < 5
-    assert result["ticks"] >= 10
+    assert result["ticks"] >= 5  # (a blocked thread: none at all)
