@@ -1,12 +1,15 @@
-"""The common part of coopconc's servers: a greenlet that accepts, and a greenlet per client.
+"""Servers, part one: a greenlet that accepts connections, and a greenlet per connection.
 
 What it is
-    A server owns a listening socket. ``start()`` makes (if you gave an address) and starts
-    listening on it; from then on every new connection gets its own greenlet running
-    ``handle(client_socket, address)``, and when ``handle`` returns the client socket is closed
-    (``do_close``). ``stop()`` closes the listener and, when the server limits its
-    connections with a pool, waits a little for the handlers to finish and then kills them.
-    ``serve_forever()`` starts and waits until somebody calls ``stop()``.
+    Every server in coopconc is built in three layers, one module each: this one accepts
+    connections and runs a handler per connection; ``coopconc.server.StreamServer`` makes it a
+    TCP server; ``coopconc.pywsgi.WSGIServer`` speaks HTTP on top of that. This layer knows
+    nothing about TCP or HTTP: only that there is a listening socket, and that each new
+    connection gets its own greenlet running ``handle(client_socket, address)``. When
+    ``handle`` returns, the client socket is closed (``do_close``). ``start()`` starts
+    accepting in the background, ``serve_forever()`` starts and waits until somebody calls
+    ``stop()``, and ``stop()`` closes the listener (and, when a pool limits the handlers, lets
+    them finish for a moment, then kills them).
 
 How it is built on the hub
     gevent accepts in a callback of its event loop. coopconc has no persistent watchers, only
@@ -17,15 +20,18 @@ How it is built on the hub
         try accept(); if the kernel says "not yet", wait_fd(listener, READ)
         spawn handle(client, address) in its own greenlet
 
-    A handler that raises is printed (by the hub, like any greenlet that dies of an error);
-    the server keeps serving. Errors of ``accept`` itself (too many open files...) are
-    printed too, and accepting pauses for ``delay`` seconds, doubling up to ``max_delay``.
-    ``close()`` kills the acceptor and closes the listener.
+    One client's trouble is never the server's: a handler that raises is reported once (by
+    the hub, like any greenlet that dies of an error; or by the acceptor, when ``spawn=None``
+    runs the handler in the acceptor itself) and the next client is served. Errors of
+    ``accept`` itself (too many open files...) are reported too, and accepting pauses for
+    ``delay`` seconds, doubling up to ``max_delay``. ``close()`` kills the acceptor and
+    closes the listener.
 
     ``spawn`` decides how handlers run: ``'default'`` (a new Greenlet each), a pool
-    (``Pool(n)`` -- no more than n at once: while it is full no connection is accepted), an
-    int n (shorthand for ``Pool(n)``), any ``spawn(fn, *args)`` callable, or None (run the
-    handler in the acceptor itself: one client at a time).
+    (``Pool(n)`` -- no more than n at once: while it is full no connection is accepted; a
+    ``Group`` to keep track of them), an int n (shorthand for ``Pool(n)``), any
+    ``spawn(fn, *args)`` callable, or None (run the handler in the acceptor itself: one
+    client at a time).
 
 Taught in notebook 16 (servers).
 """
@@ -34,10 +40,10 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections import deque
 
-from coopconc.greenlet import Greenlet, joinall, killall
+from coopconc.greenlet import Greenlet
 from coopconc.hub import Waiter, get_hub, sleep
+from coopconc.pool import Pool
 
 __all__ = ["BaseServer", "parse_address"]
 
@@ -47,65 +53,6 @@ def _handle_and_close_when_done(handle, close, args):
         return handle(*args)
     finally:
         close(*args)
-
-
-class _ConnectionLimit:
-    """``spawn=n`` when ``coopconc.pool`` is missing: at most n handler greenlets at once."""
-
-    def __init__(self, size: int):
-        if size < 1:
-            raise ValueError(f"spawn={size!r}: a connection limit must be at least 1")
-        self.size = size
-        self.greenlets: set = set()
-        self._waiters: deque = deque()
-
-    def spawn(self, fn, *args, **kwargs) -> Greenlet:
-        g = Greenlet.spawn(fn, *args, **kwargs)
-        self.greenlets.add(g)
-        g.rawlink(self._discard)
-        return g
-
-    def _discard(self, g) -> None:
-        self.greenlets.discard(g)
-        if self._waiters:
-            self._waiters.popleft().switch(None)
-
-    def full(self) -> bool:
-        return len(self.greenlets) >= self.size
-
-    def free_count(self) -> int:
-        return max(0, self.size - len(self.greenlets))
-
-    def wait_available(self, timeout=None) -> int:
-        while self.full():
-            waiter = Waiter()
-            self._waiters.append(waiter)
-            try:
-                waiter.get("server connection limit", self)
-            finally:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-        return self.free_count()
-
-    def join(self, timeout=None) -> None:
-        joinall(list(self.greenlets), timeout=timeout)
-
-    def kill(self, block: bool = True, timeout=None) -> None:
-        killall(list(self.greenlets), block=block, timeout=timeout)
-
-    def __len__(self) -> int:
-        return len(self.greenlets)
-
-    def __repr__(self) -> str:
-        return f"<connection limit {len(self.greenlets)}/{self.size} waiting={len(self._waiters)}>"
-
-
-def _make_pool(size: int):
-    try:
-        from coopconc.pool import Pool
-    except ImportError:
-        return _ConnectionLimit(size)
-    return Pool(size)
 
 
 class BaseServer:
@@ -157,7 +104,7 @@ class BaseServer:
             self.pool = spawn
             self._spawn = spawn.spawn
         elif isinstance(spawn, int) and not isinstance(spawn, bool):
-            self.pool = _make_pool(spawn)
+            self.pool = Pool(spawn)
             self._spawn = self.pool.spawn
         else:
             self.pool = None
@@ -264,7 +211,12 @@ class BaseServer:
                     self.delay = min(self.max_delay, self.delay * 2)
                     break
                 self.delay = self.min_delay
-                self.do_handle(*args)
+                try:
+                    self.do_handle(*args)
+                except Exception:
+                    # A handler run right here (spawn=None), or a spawn that failed: report it
+                    # once, as the hub reports a handler greenlet that dies, and keep accepting.
+                    get_hub().handle_error(self, *sys.exc_info())
                 if pool is not None and self.full():
                     break
             else:

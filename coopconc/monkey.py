@@ -15,6 +15,12 @@ What coopconc patches (gevent's names; each ``patch_X`` can be called alone)
     * ``patch_select``: ``select.select`` and ``select.poll`` from ``coopconc.select``; with
       ``aggressive=True`` it removes ``select.epoll``/``kqueue``/``devpoll`` so that code which
       probes for them falls back to the patched ones.
+    * ``patch_selectors``: ``selectors.DefaultSelector`` becomes ``coopconc.selectors``'
+      cooperative one; the stdlib's ``PollSelector`` and ``SelectSelector`` are made to wait
+      through ``coopconc.select`` too -- ``socketserver`` and ``multiprocessing.connection``
+      took ``PollSelector`` when they were imported, so patching the name alone would miss
+      them. With ``aggressive=True`` ``EpollSelector``... are removed. ``patch_all(select=)``
+      does both, as in gevent.
     * ``patch_time``: ``time.sleep`` becomes ``coopconc.sleep``.
     * ``patch_subprocess``: ``Popen``, ``call``, ``check_call``, ``check_output``, ``run``,
       ``getoutput``, ``getstatusoutput`` from ``coopconc.subprocess``.
@@ -35,8 +41,9 @@ What coopconc patches (gevent's names; each ``patch_X`` can be called alone)
 
 Bookkeeping and the late-import pitfall
     Every original is saved (the first time only, so patching twice is harmless) in
-    ``saved[module][name]``; ``get_original``, ``is_module_patched`` and ``is_object_patched``
-    read it. After patching, coopconc scans the modules already imported for names still bound
+    ``saved[module][name]`` (``name`` is ``"Class.attribute"`` for an attribute of a class);
+    ``get_original``, ``is_module_patched`` and ``is_object_patched`` read it, and ``report()``
+    (coopconc's addition) lists it. After patching, coopconc scans the modules already imported for names still bound
     to an original -- what ``from socket import socket`` leaves behind -- and warns with
     ``MonkeyPatchWarning``: those copies still block. The cure is to call ``patch_all()`` first
     thing, before other imports.
@@ -63,14 +70,14 @@ from collections import deque
 
 from greenlet import getcurrent
 
-from coopconc.hub import Hub, Timer, Waiter
-from coopconc.hub import _local as _hub_local
+from coopconc.hub import Hub, Waiter, get_hub_if_exists
 
 __all__ = [
     "MonkeyPatchWarning",
     "patch_all",
     "patch_socket",
     "patch_select",
+    "patch_selectors",
     "patch_time",
     "patch_subprocess",
     "patch_thread",
@@ -81,6 +88,7 @@ __all__ = [
     "is_anything_patched",
     "unpatch_all",
     "patched",
+    "report",
     "saved",
 ]
 
@@ -111,6 +119,24 @@ def _patch_item(module: types.ModuleType, name: str, new) -> bool:
         originals[name] = getattr(module, name, _MISSING)
     setattr(module, name, new)
     return first_time
+
+
+def _patch_class_item(module: types.ModuleType, path: str, new) -> None:
+    """``module.Class.attribute = new`` for ``path`` ``"Class.attribute"``, saving the original."""
+    owner_name, _, name = path.rpartition(".")
+    owner = getattr(module, owner_name)
+    saved.setdefault(module.__name__, {}).setdefault(path, vars(owner).get(name, _MISSING))
+    setattr(owner, name, new)
+
+
+def _restore(module: types.ModuleType, path: str, original) -> None:
+    """Put ``original`` back at ``module.path`` (``path`` may be ``"Class.attribute"``)."""
+    owner_name, _, name = path.rpartition(".")
+    owner = getattr(module, owner_name) if owner_name else module
+    if original is not _MISSING:
+        setattr(owner, name, original)
+    elif name in vars(owner):
+        delattr(owner, name)
 
 
 def _remove_item(module: types.ModuleType, name: str) -> None:
@@ -293,6 +319,21 @@ def patch_select(aggressive: bool = True) -> None:
             _remove_item(select, name)
 
 
+def patch_selectors(aggressive: bool = True) -> None:
+    """Make ``selectors`` wait cooperatively: ``DefaultSelector`` and the stdlib's selector
+    classes (see the essay); remove ``EpollSelector``... if ``aggressive``."""
+    import selectors
+
+    from coopconc import selectors as green
+
+    _patch_module("selectors", green, ["DefaultSelector"])
+    _patch_class_item(selectors, "PollSelector._selector_cls", green.poll)
+    _patch_class_item(selectors, "SelectSelector._select", green.select_method)
+    if aggressive:
+        for name in ("EpollSelector", "KqueueSelector", "DevpollSelector"):
+            _remove_item(selectors, name)
+
+
 def patch_time() -> None:
     """Replace ``time.sleep`` with ``coopconc.sleep``."""
     import coopconc.hub
@@ -314,7 +355,7 @@ def patch_thread(threading: bool = True, _threading_local: bool = True, **_ignor
     Threads stay real OS threads.
     """
     import _threading_local as _threading_local_module
-    import threading as _threading_module  # noqa: F401 -- imported before _thread is patched
+    import threading as _threading_module  # imported (set up) before _thread is patched
 
     from coopconc.local import local
 
@@ -344,7 +385,7 @@ def patch_all(
     subprocess: bool = True,
     sys: bool = False,
     aggressive: bool = True,
-    Event: bool = True,  # noqa: N803 (gevent's keyword)
+    Event: bool = True,
     builtins: bool = True,
     signal: bool = True,
     queue: bool = True,
@@ -354,7 +395,8 @@ def patch_all(
     """Patch everything coopconc can (gevent's signature). Call it first thing in a program.
 
     Keywords coopconc has nothing for (``ssl``, ``sys``, ``builtins``, ``signal``, ``queue``,
-    ``contextvars``, ``Event``) are accepted and ignored. Returns True.
+    ``contextvars``, ``Event``) are accepted and ignored. Returns True, as gevent does;
+    ``print(report())`` shows what was replaced.
     """
     if os:
         patch_os()
@@ -366,6 +408,7 @@ def patch_all(
         patch_socket(dns=dns, aggressive=aggressive)
     if select:
         patch_select(aggressive=aggressive)
+        patch_selectors(aggressive=aggressive)
     if subprocess:
         patch_subprocess()
     return True
@@ -384,12 +427,29 @@ def unpatch_all() -> None:
         if module is None:
             continue
         for name, original in originals.items():
-            if original is _MISSING:
-                if hasattr(module, name):
-                    delattr(module, name)
-            else:
-                setattr(module, name, original)
+            _restore(module, name, original)
     saved.clear()
+
+
+def report() -> str:
+    """What is patched now, one line per stdlib module (coopconc's addition, not gevent's)::
+
+    select: replaced poll, select; removed devpoll, epoll, kevent, kqueue
+    """
+    lines = []
+    for mod_name, originals in sorted(saved.items()):
+        module = sys.modules.get(mod_name)
+        if module is None or mod_name.split(".")[0] == "coopconc":
+            continue  # coopconc's own modules only got frozen copies of the originals
+        replaced, removed = [], []
+        for path in sorted(originals):
+            owner_name, _, name = path.rpartition(".")
+            owner = getattr(module, owner_name) if owner_name else module
+            (replaced if name in vars(owner) else removed).append(path)
+        parts = [f"replaced {', '.join(replaced)}"] if replaced else []
+        parts += [f"removed {', '.join(removed)}"] if removed else []
+        lines.append(f"{mod_name}: {'; '.join(parts)}")
+    return "\n".join(lines) if lines else "nothing is patched"
 
 
 @contextlib.contextmanager
@@ -418,7 +478,7 @@ def patched(**kwargs):
 
 def _current_hub():
     """The hub of this thread if it has one and we are in one of its greenlets, else None."""
-    hub = getattr(_hub_local, "hub", None)
+    hub = get_hub_if_exists()
     if hub is None or getcurrent() is hub or isinstance(getcurrent(), Hub):
         return None
     return hub
@@ -454,7 +514,7 @@ class Lock:
 
     def _acquire_cooperatively(self, hub, timeout) -> bool:
         deadline = None if timeout is None else hub.now() + timeout
-        hub._ensure_wakeup()  # a release from another thread must be able to wake us
+        hub.ensure_wakeup()  # a release from another thread must be able to wake us
         hub.ref()
         try:
             while True:
@@ -470,7 +530,7 @@ class Lock:
                     if remaining <= 0:
                         self._discard(entry)
                         return False
-                    timer = Timer(hub, remaining)
+                    timer = hub.timer(remaining)
                     timer.start(waiter.switch, _TIMED_OUT)
                 try:
                     woken = waiter.get("Lock.acquire", self)

@@ -12,25 +12,24 @@ What it is
     number of connections to a server, or of requests in flight.
 
 How it is built on the hub
-    Three tiny waiting structures, all on the hub's one waiting path (``Waiter``):
+    Out of two primitives of the library, which do all the waiting through the hub:
 
-    * ``_Slots`` counts free places in a pool. A greenlet that finds none parks a ``Waiter`` in
-      a first-come-first-served list. When a member finishes, its slot is given back and a
-      hub callback wakes the waiters in order -- only while slots remain, because each woken
-      greenlet takes one at once. (This is a semaphore; ``coopconc.lock`` has the public one.)
-    * ``_Flag`` is set while a group is empty; ``join`` waits on it.
-    * ``_Results`` hands finished results from the hub to the greenlet iterating over
-      ``imap``: one item list and one parked reader.
+    * a ``Semaphore(size)`` (``coopconc.lock``) holds a pool's free places: ``spawn`` takes
+      one -- parking, first come first served, while there is none -- and a member gives its
+      place back when it finishes;
+    * an ``Event`` (``coopconc.event``) is set while a group is empty; ``join`` waits on it.
 
     A group notices that a member finished through a *link* (``greenlet.rawlink``), called by
-    the hub right after the member dies. The order of those wake-ups is the same as gevent's,
-    so a program prints the same lines on both.
+    the hub right after the member dies: the link drops the member, releases its place and,
+    when it was the last one, sets the Event. These are the same pieces gevent's pool is made
+    of, and they wake greenlets in the same order, so a program prints the same lines on both.
 
     ``imap`` and ``imap_unordered`` run in a greenlet of their own (``IMapUnordered``) that
     spawns one task per input through the pool -- and so waits whenever the pool is full.
-    Each task's result goes into the ``_Results`` list as the task finishes: that is the
-    *completion* order, which ``imap_unordered`` yields as it is. ``imap`` keeps early results
-    aside until the next one in input order arrives.
+    Each task's link puts its result in a ``SimpleQueue`` (``coopconc.queue``) as the task
+    finishes: that is the *completion* order, which ``imap_unordered`` yields as it is.
+    ``imap`` keeps early results aside until the next one in input order arrives. With
+    ``maxsize``, another Semaphore counts the results not read yet.
 
 Taught in notebooks 05 (determinism) and 11 (groups and pools).
 """
@@ -38,14 +37,16 @@ Taught in notebooks 05 (determinism) and 11 (groups and pools).
 from __future__ import annotations
 
 import queue as _stdlib_queue
-import sys
-from collections import deque
+from functools import partial
 
 from greenlet import GreenletExit, getcurrent
 from greenlet import greenlet as _raw_greenlet
 
+from coopconc.event import Event
 from coopconc.greenlet import Greenlet, joinall
-from coopconc.hub import Waiter, get_hub
+from coopconc.hub import get_hub
+from coopconc.lock import DummySemaphore, Semaphore
+from coopconc.queue import SimpleQueue
 from coopconc.timeout import Timeout
 
 __all__ = ["Group", "Pool", "PoolFull", "IMap", "IMapUnordered"]
@@ -56,228 +57,19 @@ class PoolFull(_stdlib_queue.Full):
 
 
 # ---------------------------------------------------------------------------------------------
-# The waiting structures
-
-
-class _WaitList:
-    """Greenlets parked until ``ready()`` holds, woken first come, first served, by the hub.
-
-    Each waiter is a hub ``Waiter``. ``_notifier`` is None when no wake-up round is scheduled,
-    else the list of greenlets that arrived while a round was pending (they join its end).
-    """
-
-    __slots__ = ("hub", "owner", "reason", "_links", "_notifier")
-
-    #: Wake every waiter (a flag), or only while ready() stays true (slots: one each).
-    notify_all = True
-
-    def __init__(self, owner, reason: str):
-        self.hub = get_hub()
-        self.owner = owner
-        self.reason = reason
-        self._links: list = []
-        self._notifier = None
-
-    def ready(self) -> bool:
-        raise NotImplementedError
-
-    def _check_and_notify(self) -> None:
-        if self._notifier is None and self._links and self.ready():
-            self._notifier = []
-            self.hub._callbacks.append((self._notify_links, ()))
-
-    def _notify_links(self) -> None:
-        late = self._notifier
-        try:
-            self._notify_list(self._links)
-            if late:
-                self._notify_list(late)
-                self._links.extend(late)
-        finally:
-            self._notifier = None
-        self._check_and_notify()
-
-    def _notify_list(self, links: list) -> None:
-        if not links:
-            return
-        final = links[-1]  # waiters that arrive during this round wait for the next one
-        every = self.notify_all
-        while links:
-            if not every and not self.ready():
-                break
-            waiter = links.pop(0)
-            try:
-                waiter.switch(self)
-            except BaseException:
-                self.hub.handle_error((waiter, self), *sys.exc_info())
-            if waiter is final:
-                break
-
-    def _wait(self, timeout, late: bool = False) -> bool:
-        """Park the current greenlet until woken: True, or False if ``timeout`` ran out."""
-        waiter = Waiter(self.hub)
-        if late:
-            self._notifier.append(waiter)
-        else:
-            self._links.append(waiter)
-            self._check_and_notify()
-        t = Timeout._start_new_or_dummy(timeout)
-        try:
-            waiter.get(self.reason, self.owner)
-        except BaseException as ex:
-            # Killed or timed out while parked: leave the list, so that no wake-up (and no
-            # pool slot) is ever handed to a greenlet that is no longer waiting for it.
-            self._forget(waiter)
-            if ex is t:
-                return False
-            raise
-        finally:
-            t.cancel()
-        return True
-
-    def _forget(self, waiter) -> None:
-        if waiter in self._links:
-            self._links.remove(waiter)
-        elif self._notifier and waiter in self._notifier:
-            self._notifier.remove(waiter)
-
-
-class _Slots(_WaitList):
-    """The free places of a pool (a semaphore): ``acquire`` takes one, ``release`` gives one."""
-
-    __slots__ = ("counter",)
-    notify_all = False
-
-    def __init__(self, count: int, owner, reason: str):
-        _WaitList.__init__(self, owner, reason)
-        self.counter = count
-
-    def ready(self) -> bool:
-        return self.counter > 0
-
-    def acquire(self, blocking: bool = True, timeout=None) -> bool:
-        if self.counter > 0:
-            self.counter -= 1
-            return True
-        if not blocking or not self._wait(timeout):
-            return False
-        self.counter -= 1
-        return True
-
-    def release(self) -> None:
-        self.counter += 1
-        if self._links and self._notifier is None:
-            self._notifier = []
-            self.hub._callbacks.append((self._notify_links, ()))
-
-    def wait(self, timeout=None) -> int:
-        """Wait until a slot is free (without taking it); return how many are free."""
-        if self.counter <= 0:
-            self._wait(timeout)
-        return self.counter
-
-    @property
-    def waiting(self) -> int:
-        return len(self._links) + len(self._notifier or ())
-
-
-class _NoLimit:
-    """The slots of an unbounded pool: always one more."""
-
-    counter = 1
-    waiting = 0
-
-    def acquire(self, blocking: bool = True, timeout=None) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
-
-    def wait(self, timeout=None) -> int:
-        return 1
-
-
-class _Flag(_WaitList):
-    """A flag greenlets can wait for (an event): set while its group is empty."""
-
-    __slots__ = ("flag",)
-
-    def __init__(self, owner, reason: str, flag: bool):
-        _WaitList.__init__(self, owner, reason)
-        self.flag = flag
-
-    def ready(self) -> bool:
-        return self.flag
-
-    def set(self) -> None:
-        self.flag = True
-        self._check_and_notify()
-
-    def wait(self, timeout=None) -> bool:
-        if self.flag:
-            if self._notifier is not None:
-                # Others are being woken right now: take your turn after them.
-                self._wait(None, late=True)
-            return True
-        return self._wait(timeout)
-
-
-class _Results:
-    """An unbounded list of results with one reader: filled from the hub, read by ``imap``."""
-
-    __slots__ = ("hub", "owner", "items", "getters", "_unlocking")
-
-    def __init__(self, owner):
-        self.hub = get_hub()
-        self.owner = owner
-        self.items = deque()
-        self.getters = deque()
-        self._unlocking = False
-
-    def put(self, item) -> None:
-        self.items.append(item)
-        if self.getters and not self._unlocking:
-            self._unlocking = True
-            self.hub._callbacks.append((self._unlock, ()))
-
-    def _unlock(self) -> None:
-        try:
-            while self.getters and self.items:
-                self.getters.popleft().switch(None)
-        finally:
-            self._unlocking = False
-
-    def get(self):
-        if self.items:
-            return self.items.popleft()
-        waiter = Waiter(self.hub)
-        self.getters.append(waiter)
-        try:
-            waiter.get("imap: next result", self.owner)
-        except BaseException:
-            if waiter in self.getters:
-                self.getters.remove(waiter)
-            raise
-        return self.items.popleft()
-
-
-# ---------------------------------------------------------------------------------------------
 # imap and imap_unordered
 
 
 class _Failure:
     """A result slot holding an exception (or the end of the iteration)."""
 
-    __slots__ = ("exc", "raise_exception")
+    __slots__ = ("exc",)
 
-    def __init__(self, exc, raise_exception=None):
+    def __init__(self, exc):
         self.exc = exc
-        self.raise_exception = raise_exception
 
     def reraise(self):
-        if self.raise_exception is not None:
-            self.raise_exception()
-        raise self.exc
+        raise self.exc  # (it carries the traceback of where it was raised)
 
 
 class IMapUnordered(Greenlet):
@@ -294,10 +86,8 @@ class IMapUnordered(Greenlet):
         self._zipped = _zipped
         self.func = func
         self.iterable = iterable
-        self.queue = _Results(self)
-        self._result_slots = (
-            _Slots(maxsize, self, "imap: maxsize results wait") if maxsize else None
-        )
+        self.queue = SimpleQueue()
+        self._result_slots = Semaphore(maxsize) if maxsize else None
         self._outstanding_tasks = 0
         self._max_index = -1  # index of the last input read so far
         self.finished = False
@@ -313,8 +103,11 @@ class IMapUnordered(Greenlet):
             value.reraise()
         return value
 
+    #: imap needs each task's input index to give the results back in input order.
+    _ordered = False
+
     def _inext(self):
-        items = self.queue.items
+        items = self.queue.queue  # (the hot path: a result is waiting, take it)
         return items.popleft() if items else self.queue.get()
 
     def _ispawn(self, func, item, index: int):
@@ -322,8 +115,7 @@ class IMapUnordered(Greenlet):
             self._result_slots.acquire()
         self._outstanding_tasks += 1
         g = self.spawn(func, *item) if self._zipped else self.spawn(func, item)
-        g._imap_task_index = index
-        g.rawlink(self._on_result)
+        g.rawlink(partial(self._on_result, index=index) if self._ordered else self._on_result)
         return g
 
     def _run(self):
@@ -341,16 +133,16 @@ class IMapUnordered(Greenlet):
             self.spawn = self.func = self.iterable = None
             self._result_slots = None
 
-    def _on_result(self, task) -> None:
+    def _on_result(self, task, index: int | None = None) -> None:
         # Called in the hub (a rawlink) each time a task finishes.
         self._outstanding_tasks -= 1
         put_finished = False
         if self._outstanding_tasks <= 0 and not self.finished and self.ready():
             self.finished = put_finished = True
         if task.successful():
-            self.queue.put(self._value_for_success(task))
+            self.queue.put(self._value_for_success(task, index))
         else:
-            self.queue.put(self._value_for_failure(task))
+            self.queue.put(self._value_for_failure(task, index))
         if put_finished:
             self.queue.put(self._value_for_end())
 
@@ -365,21 +157,23 @@ class IMapUnordered(Greenlet):
             self.finished = True
             self.queue.put(self._value_for_end())
 
-    def _value_for_success(self, task):
+    def _value_for_success(self, task, index):
         return task.value
 
-    def _value_for_failure(self, task):
-        return _Failure(task.exception, getattr(task, "_raise_exception", None))
+    def _value_for_failure(self, task, index):
+        return _Failure(task.exception)
 
     def _value_for_end(self):
         return _Failure(StopIteration())
 
     def _value_for_own_failure(self, exception):
-        return _Failure(exception, self._raise_exception)
+        return _Failure(exception)
 
 
 class IMap(IMapUnordered):
     """The iterator ``imap`` returns: results in input order, whatever order tasks finish in."""
+
+    _ordered = True
 
     def __init__(self, *args, **kwargs):
         self._results: dict = {}  # index -> result that arrived before its turn
@@ -398,11 +192,11 @@ class IMap(IMapUnordered):
         self.index += 1
         return value
 
-    def _value_for_success(self, task):
-        return (task._imap_task_index, task.value)
+    def _value_for_success(self, task, index):
+        return (index, task.value)
 
-    def _value_for_failure(self, task):
-        return (task._imap_task_index, IMapUnordered._value_for_failure(self, task))
+    def _value_for_failure(self, task, index):
+        return (index, IMapUnordered._value_for_failure(self, task, index))
 
     def _value_for_end(self):
         return (self._max_index + 1, IMapUnordered._value_for_end(self))
@@ -459,7 +253,9 @@ class Group:
             )
         self.greenlets: set = set(*args)
         self.dying: set = set()  # killed, not dead yet: never killed twice
-        self._empty = _Flag(self, "Group.join", not self.greenlets)
+        self._empty = Event()  # set while no member is running
+        if not self.greenlets:
+            self._empty.set()
         for g in self.greenlets:
             g.rawlink(self._discard)
 
@@ -489,7 +285,7 @@ class Group:
         except AttributeError:
             pass  # a raw greenlet (such as main) cannot tell us when it ends
         self.greenlets.add(greenlet)
-        self._empty.flag = False
+        self._empty.clear()
 
     def _discard(self, greenlet) -> None:
         self.greenlets.discard(greenlet)
@@ -534,10 +330,9 @@ class Group:
         members = list(self.greenlets) if raise_error else ()
         result = self._empty.wait(timeout)
         for g in members:
-            if g.exception is not None:
-                if hasattr(g, "_raise_exception"):
-                    g._raise_exception()
-                raise g.exception
+            exception = getattr(g, "exception", None)  # (a raw greenlet has none)
+            if exception is not None:
+                raise exception
         return result
 
     def kill(self, exception=GreenletExit, block: bool = True, timeout=None) -> None:
@@ -672,13 +467,14 @@ class Pool(Group):
         self.size = size
         if greenlet_class is not None:
             self.greenlet_class = greenlet_class
-        self._slots = _NoLimit() if size is None else _Slots(size, self, "Pool.spawn")
+        self._slots = DummySemaphore() if size is None else Semaphore(size)  # the free places
         # spawn() may skip the calls to start() and add() when a subclass did not change them
         self._plain_spawn = type(self).start is Pool.start and type(self).add is Pool.add
 
     def __repr__(self) -> str:
         size = "unbounded" if self.size is None else f"{len(self.greenlets)}/{self.size}"
-        return f"<Pool size={size} waiting={self._slots.waiting}>"
+        waiting = 0 if self.size is None else self._slots.linkcount()
+        return f"<Pool size={size} waiting={waiting}>"
 
     def free_count(self) -> int:
         """How many more greenlets could join now without waiting (1 if there is no limit)."""
@@ -701,7 +497,7 @@ class Pool(Group):
             self._slots.acquire()
             greenlet.rawlink(self._discard)
             self.greenlets.add(greenlet)
-            self._empty.flag = False
+            self._empty.clear()
             greenlet.start()
         else:
             self.start(greenlet)

@@ -36,8 +36,8 @@ from queue import Empty, Full
 
 from greenlet import getcurrent
 
-from coopconc.event import Event, _check_timeout
-from coopconc.hub import Waiter, get_hub
+from coopconc.event import Event
+from coopconc.hub import Waiter, check_timeout, get_hub
 from coopconc.timeout import Timeout
 
 __all__ = [
@@ -58,12 +58,30 @@ class ShutDown(Exception):
     """Raised by put/get on a queue after ``shutdown()`` (Python 3.13's queue.ShutDown)."""
 
 
-def _check_block_timeout(call: str, timeout) -> None:
-    _check_timeout(call, timeout)
+def _check_block_timeout(call: str, timeout):
+    timeout = check_timeout(call, timeout)
     if timeout < 0:
         raise ValueError(
             f"{call}(timeout={timeout!r}): timeout must be >= 0 (or None to wait forever)"
         )
+    return timeout
+
+
+def _wait_in_line(owner, line: collections.deque, waiter, timeout, timeout_exc, reason, entry=None):
+    """Join ``line`` (with ``entry``, by default the waiter itself) and park on ``waiter``; after
+    ``timeout`` seconds raise ``timeout_exc``. A wait that ends without being woken (a timeout,
+    a kill) leaves the line, so that nothing is ever handed to a greenlet that is gone."""
+    entry = waiter if entry is None else entry
+    line.append(entry)
+    t = None if timeout is None else Timeout._start_new_or_dummy(timeout, timeout_exc)
+    try:
+        return waiter.get(reason, owner)
+    except BaseException:
+        _remove(line, entry)
+        raise
+    finally:
+        if t is not None:  # (no timer at all for the usual wait without a timeout)
+            t.cancel()
 
 
 class _ItemWaiter(Waiter):
@@ -189,20 +207,11 @@ class SimpleQueue:
         if not block:
             raise Full
         if timeout is not None:
-            _check_block_timeout(self._PUT, timeout)
-        waiter = _ItemWaiter(item, hub)
-        self.putters.append(waiter)
-        t = Timeout._start_new_or_dummy(timeout, Full)
-        try:
-            if self.getters and not self._unlock_pending:
-                self._schedule_unlock()
-            waiter.get(self._PUT, self)
-        except BaseException:
-            # Not woken: our item never went in. Leave the line.
-            _remove(self.putters, waiter)
-            raise
-        finally:
-            t.cancel()
+            timeout = _check_block_timeout(self._PUT, timeout)
+        if self.getters and not self._unlock_pending:
+            self._schedule_unlock()
+        # Woken by _unlock once it has put our item in; not woken, the item never went in.
+        _wait_in_line(self, self.putters, _ItemWaiter(item, hub), timeout, Full, self._PUT)
 
     def put_nowait(self, item) -> None:
         """Put ``item`` in now, or raise ``Full``."""
@@ -237,7 +246,7 @@ class SimpleQueue:
         if self.is_shutdown:
             raise ShutDown(f"{reason}(): the queue is shut down")
         if timeout is not None and block:
-            _check_block_timeout(reason, timeout)
+            timeout = _check_block_timeout(reason, timeout)
         hub = get_hub()
         if hub is getcurrent():
             # From a hub callback: let waiting putters put, but never wait.
@@ -248,19 +257,9 @@ class SimpleQueue:
             raise Empty
         if not block:
             raise Empty
-        waiter = Waiter(hub)
-        self.getters.append(waiter)
-        t = Timeout._start_new_or_dummy(timeout, Empty)
-        try:
-            if self.putters and not self._unlock_pending:
-                self._schedule_unlock()
-            waiter.get(reason, self)
-        except BaseException:
-            # Not woken (timed out, killed): nothing was taken for us. Leave the line.
-            _remove(self.getters, waiter)
-            raise
-        finally:
-            t.cancel()
+        if self.putters and not self._unlock_pending:
+            self._schedule_unlock()
+        _wait_in_line(self, self.getters, Waiter(hub), timeout, Empty, reason)
         # Woken by _unlock, which saw an item for us; nobody else ran since.
         if self.queue:
             return take()
@@ -270,7 +269,7 @@ class SimpleQueue:
 
     def _schedule_unlock(self) -> None:
         self._unlock_pending = True
-        get_hub()._callbacks.append((self._unlock, ()))
+        get_hub().append_callback((self._unlock, ()))
 
     def _admit(self, putter: _ItemWaiter) -> None:
         """Put a waiting putter's item in, then wake the putter."""
@@ -348,12 +347,14 @@ class Queue(SimpleQueue):
 
     def _did_put_task(self) -> None:
         self.unfinished_tasks += 1
-        self._cond._flag = False
+        if self.unfinished_tasks == 1:
+            self._cond.clear()  # (set exactly while no task is unfinished)
 
     def _put(self, item) -> None:
         self.queue.append(item)
-        self.unfinished_tasks += 1
-        self._cond._flag = False
+        self.unfinished_tasks += 1  # (_did_put_task, spelled out: this is the hot path)
+        if self.unfinished_tasks == 1:
+            self._cond.clear()
 
     def task_done(self) -> None:
         """Say that one item taken with ``get`` has been handled completely."""
@@ -367,10 +368,8 @@ class Queue(SimpleQueue):
 
     def join(self, timeout=None) -> bool:
         """Wait until every item put has been marked done; False if ``timeout`` ran out."""
-        if self._cond._flag:
-            return True
-        _check_timeout(f"{type(self).__name__}.join", timeout)
-        return self._cond._wait_core(timeout, f"{type(self).__name__}.join")
+        timeout = check_timeout(f"{type(self).__name__}.join", timeout)
+        return self._cond.wait(timeout)
 
     def shutdown(self, immediate: bool = False) -> None:
         """Make later puts (and gets once empty, or at once if ``immediate``) raise ShutDown."""
@@ -474,20 +473,11 @@ class Channel:
         if not block:
             timeout = 0
         elif timeout is not None:
-            _check_block_timeout("Channel.put", timeout)
+            timeout = _check_block_timeout("Channel.put", timeout)
+        if self.getters and not self._unlock_pending:
+            self._schedule_unlock()
         waiter = Waiter(hub)
-        entry = (item, waiter)
-        self.putters.append(entry)
-        t = Timeout._start_new_or_dummy(timeout, Full)
-        try:
-            if self.getters and not self._unlock_pending:
-                self._schedule_unlock()
-            waiter.get("Channel.put", self)
-        except BaseException:
-            _remove(self.putters, entry)
-            raise
-        finally:
-            t.cancel()
+        _wait_in_line(self, self.putters, waiter, timeout, Full, "Channel.put", (item, waiter))
 
     def put_nowait(self, item) -> None:
         self.put(item, False)
@@ -495,34 +485,26 @@ class Channel:
     def get(self, block: bool = True, timeout=None):
         """Take an item from a putter's hand, waiting for one (``Empty`` if none came in time)."""
         hub = get_hub()
-        if hub is getcurrent():
+        if hub is getcurrent():  # from a hub callback, which may not wait
             if self.putters:
                 item, putter = self.putters.popleft()
                 hub.run_callback(putter.switch, None)
                 return item
+            raise Empty
         if not block:
             timeout = 0
         elif timeout is not None:
-            _check_block_timeout("Channel.get", timeout)
-        waiter = Waiter(hub)
-        self.getters.append(waiter)
-        t = Timeout._start_new_or_dummy(timeout, Empty)
-        try:
-            if self.putters and not self._unlock_pending:
-                self._schedule_unlock()
-            return waiter.get("Channel.get", self)
-        except BaseException:
-            _remove(self.getters, waiter)
-            raise
-        finally:
-            t.cancel()
+            timeout = _check_block_timeout("Channel.get", timeout)
+        if self.putters and not self._unlock_pending:
+            self._schedule_unlock()
+        return _wait_in_line(self, self.getters, Waiter(hub), timeout, Empty, "Channel.get")
 
     def get_nowait(self):
         return self.get(False)
 
     def _schedule_unlock(self) -> None:
         self._unlock_pending = True
-        get_hub()._callbacks.append((self._unlock, ()))
+        get_hub().append_callback((self._unlock, ()))
 
     def _unlock(self) -> None:
         self._unlock_pending = False

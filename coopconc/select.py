@@ -11,11 +11,14 @@ How it is built on the hub
        If something is ready (or the timeout is 0) give the other greenlets one turn
        (``sleep(0)``, as gevent does) and return that answer.
     2. Otherwise wait until *any* of the descriptors is ready. The hub's one waiting path,
-       ``hub.wait_fd``, watches one descriptor for one greenlet; so for several descriptors we
-       start one tiny helper greenlet per descriptor, each parked in ``wait_fd``. The first
-       helper to wake tells the caller (a hub callback that switches its ``Waiter``); the
-       caller then kills the other helpers, which unregisters their descriptors. One
-       descriptor needs no helper: the caller waits on it itself.
+       ``hub.wait_fd``, lets one greenlet wait for each (descriptor, event); so the waiting
+       is done by tiny helper greenlets, one per (descriptor, event), each parked in
+       ``wait_fd``. A helper is shared: every select or poll call that wants the same
+       descriptor and event joins the helper already there (so several greenlets may select
+       on one socket, as in gevent). When a helper wakes, it wakes all its callers (hub
+       callbacks switching their ``Waiter``s). A call that stops waiting leaves its helpers;
+       the last one to leave a helper kills it at once, which unregisters the descriptor
+       before select returns.
     3. Ask the kernel again with a zero timeout and return its answer -- so the result has the
        stdlib's form exactly (the same objects, in the order you gave them; the kernel's
        ``revents`` for poll). If nothing turned out to be ready, go back to 2 with the time
@@ -23,9 +26,10 @@ How it is built on the hub
 
     Differences from the stdlib, shared with gevent: ``xlist`` is checked but not waited for
     (a descriptor that is only in ``xlist`` does not wake the call); poll waits only for
-    ``POLLIN`` and ``POLLOUT``. Because ``wait_fd`` lets one greenlet wait per descriptor and
-    direction, two greenlets cannot select for reading on the same socket at the same time
-    (coopconc raises ``ConcurrentObjectUseError`` instead of waiting twice).
+    ``POLLIN`` and ``POLLOUT``. One difference from gevent: a select on a socket that a
+    ``recv`` (or ``send``) of another greenlet already waits on raises
+    ``ConcurrentObjectUseError`` -- the hub lets one wait per descriptor and event, and the
+    socket's wait is not a helper that select could share.
 
 Taught in notebooks 03 (event loops) and 04 (greenlets: implicit switches on I/O).
 """
@@ -33,11 +37,12 @@ Taught in notebooks 03 (event loops) and 04 (greenlets: implicit switches on I/O
 from __future__ import annotations
 
 import select as __select__
+import weakref
 from errno import ENOENT
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from coopconc.hub import READ, WRITE, Waiter, get_hub, sleep
+from coopconc.hub import READ, WRITE, Waiter, check_timeout, get_hub, sleep
 
 __all__ = ["error", "select", "poll"]
 # the stdlib's other names (constants such as POLLIN, and epoll itself) are offered unchanged
@@ -70,58 +75,87 @@ def _fileno(obj) -> int:
     return fd
 
 
-class _Expired(Exception):
-    """Private: the one-descriptor wait ran out of time."""
+class _Watch:
+    """One helper greenlet waiting in ``hub.wait_fd`` for one fd and one event (READ or WRITE),
+    on behalf of every select/poll call that asked for it (its ``callers``, their Waiters)."""
+
+    __slots__ = ("hub", "key", "callers", "helper", "stopped")
+
+    def __init__(self, hub, fd: int, event: int, reason: str):
+        self.hub = hub
+        self.key = (fd, event)
+        self.callers: list = []
+        self.stopped = False
+        self.helper = greenlet(self._run, hub)
+        hub.run_callback(self.helper.switch, reason)
+
+    def _run(self, reason: str) -> None:
+        if self.stopped:
+            return  # every caller stopped waiting before this helper even started
+        fd, event = self.key
+        try:
+            outcome = self.hub.wait_fd(fd, event, None, None, reason)
+        except GreenletExit:
+            return  # the last caller is done waiting and killed us
+        except OSError:
+            outcome = fd  # closed by another greenlet: the callers' real select reports it
+        except Exception as exc:  # e.g. a socket's own recv already waits on this fd
+            outcome = exc
+        self.stopped = True
+        _watches(self.hub).pop(self.key, None)
+        wake = "throw" if isinstance(outcome, Exception) else "switch"
+        for waiter in self.callers:
+            self.hub.run_callback(getattr(waiter, wake), outcome)
+
+    def leave(self, waiter: Waiter) -> None:
+        """``waiter``'s call is done waiting; the last caller to leave stops the helper now."""
+        self.callers.remove(waiter)
+        if self.callers or self.stopped:
+            return
+        self.stopped = True
+        _watches(self.hub).pop(self.key, None)
+        helper = self.helper
+        if helper:  # started and still waiting: kill it here and now, so that its fd is
+            helper.parent = getcurrent()  # unregistered before select returns (and it comes
+            helper.throw(GreenletExit)  # back to us, not to the hub, when it dies)
 
 
-def _watch(hub, fd: int, events: int, waiter: Waiter, reason: str, cancelled: list) -> None:
-    """A helper greenlet: wait for one descriptor, then wake the caller (from the hub)."""
-    if cancelled[0]:
-        return  # the caller stopped waiting before this helper even started
-    try:
-        hub.wait_fd(fd, events, None, None, reason)
-    except GreenletExit:
-        return  # the caller is done waiting and killed us
-    except OSError:
-        pass  # closed by another greenlet: the caller's real select will report it
-    except Exception as exc:  # e.g. someone else already waits on this fd: tell the caller
-        hub.run_callback(waiter.throw, exc)
-        return
-    hub.run_callback(waiter.switch, fd)
+_hub_watches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _watches(hub) -> dict:
+    """The watches of ``hub``'s thread: ``{(fd, event): _Watch}``."""
+    table = _hub_watches.get(hub)
+    if table is None:
+        table = _hub_watches[hub] = {}
+    return table
 
 
 def _wait_any(fd_events: dict, timeout, reason: str) -> None:
     """Park the current greenlet until one fd is ready for its events, or ``timeout`` s pass."""
     hub = get_hub()
-    if len(fd_events) == 1:
-        ((fd, events),) = fd_events.items()
-        try:
-            hub.wait_fd(fd, events, timeout, _Expired(), reason)
-        except (_Expired, OSError):
-            pass  # time is up, or the fd was closed: the caller asks the kernel what is what
-        return
     waiter = Waiter(hub)
-    cancelled = [False]
-    helpers = []
-    for fd, events in fd_events.items():
-        helper = greenlet(_watch, hub)
-        helpers.append(helper)
-        hub.run_callback(helper.switch, hub, fd, events, waiter, reason, cancelled)
     timer = None
     if timeout is not None:
         timer = hub.timer(timeout)
         timer.start(waiter.switch, None)
+    table = _watches(hub)
+    joined = []
     try:
+        for fd, events in fd_events.items():
+            for event in (READ, WRITE):
+                if events & event:
+                    watch = table.get((fd, event))
+                    if watch is None:
+                        watch = table[fd, event] = _Watch(hub, fd, event, reason)
+                    watch.callers.append(waiter)
+                    joined.append(watch)
         waiter.get(reason, sorted(fd_events))
     finally:
         if timer is not None:
             timer.stop()
-        cancelled[0] = True
-        current = getcurrent()
-        for helper in helpers:
-            if helper:  # started and still waiting: kill it here and now, so that its fd is
-                helper.parent = current  # unregistered before we return (and it comes back
-                helper.throw(GreenletExit)  # to us, not to the hub, when it dies)
+        for watch in joined:
+            watch.leave(waiter)
 
 
 def _wait_forever(reason: str) -> None:
@@ -133,8 +167,9 @@ def select(rlist, wlist, xlist, timeout=None):
 
     Returns three lists, as ``select.select`` does. ``timeout`` in seconds (None: no limit).
     """
+    timeout = check_timeout("select", timeout)
     if timeout is not None and timeout < 0:
-        raise ValueError("timeout must be non-negative")
+        raise ValueError(f"select(timeout={timeout!r}): timeout must be non-negative")
     ready = _original_select(rlist, wlist, xlist, 0)
     if ready[0] or ready[1] or ready[2] or timeout == 0:
         sleep(0)  # a select never lets its caller run on without giving the others a turn
@@ -165,7 +200,7 @@ def select(rlist, wlist, xlist, timeout=None):
                 return ready
 
 
-class poll:  # noqa: N801 (the stdlib's name)
+class poll:
     """``select.poll()`` that waits cooperatively: register, modify, unregister, poll."""
 
     def __init__(self):
@@ -195,6 +230,7 @@ class poll:  # noqa: N801 (the stdlib's name)
     def poll(self, timeout=None) -> list:
         """``[(fd, revents), ...]`` of the ready descriptors; ``timeout`` in milliseconds
         (None or negative: no limit)."""
+        timeout = check_timeout("poll.poll", timeout)
         if timeout is not None:
             timeout = None if timeout < 0 else timeout / 1000.0
         ready = self._real.poll(0)

@@ -1,18 +1,20 @@
-"""StreamServer: a TCP server that gives every connection its own greenlet.
+"""Servers, part two: StreamServer, the TCP server (HTTP is part three, ``coopconc.pywsgi``).
 
 What it is
     ``StreamServer(("127.0.0.1", 8000), handle)`` listens on a port; for each client it calls
     ``handle(socket, address)`` in a new greenlet, with a cooperative ``coopconc.socket``, and
     closes that socket when ``handle`` returns. A thousand clients are a thousand small
     greenlets, not a thousand OS threads. ``serve_forever()`` runs it until ``stop()``;
-    ``start()`` runs it in the background while your code goes on.
+    ``start()`` runs it in the background while your code goes on. ``WSGIServer`` is a
+    StreamServer whose ``handle`` speaks HTTP.
 
 How it is built on the hub
-    The accepting loop, the connection limit and start/stop live in
-    ``coopconc.baseserver.BaseServer``. This module adds what is TCP-specific: making the
-    listening socket (``SO_REUSEADDR``, ``bind``, ``listen(backlog)``), accepting one
-    connection (the raw non-blocking ``accept``; when there is none yet, the acceptor waits
-    in ``hub.wait_fd``) and closing the client socket when its handler is done.
+    The accepting loop, the connection limit, the handling of a handler's errors and
+    start/stop are part one, ``coopconc.baseserver.BaseServer``. This module adds what is
+    TCP-specific: making the listening socket (``SO_REUSEADDR``, ``bind``,
+    ``listen(backlog)``), accepting one connection (the raw non-blocking ``accept``; when
+    there is none yet, the acceptor waits in ``hub.wait_fd``) and closing the client socket
+    when its handler is done.
 
 Taught in notebook 16 (servers).
 """

@@ -6,7 +6,6 @@ would change the modules pytest uses); small, undoable patches run here and are 
 """
 
 import http.server
-import importlib.util
 import json
 import subprocess
 import sys
@@ -19,9 +18,8 @@ import warnings
 import pytest
 
 import coopconc
+import coopconc.lock
 from coopconc import monkey
-
-HAVE_SELECT = importlib.util.find_spec("coopconc.select") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +196,46 @@ def test_rlock_is_reentrant_per_greenlet():
 
 
 @pytest.mark.filterwarnings("ignore::coopconc.monkey.MonkeyPatchWarning")  # pytest's own imports
+@pytest.mark.parametrize("rlock", [monkey.RLock, coopconc.lock.RLock])
+def test_condition_on_an_rlock_held_twice_releases_it_fully_while_waiting(rlock):
+    # threading.Condition takes an RLock's _is_owned/_release_save/_acquire_restore: waiting
+    # must free the lock however deep it is held (or the notifier could never take it), and
+    # give the waiter back every level afterwards. (patch_thread: the lock Condition.wait
+    # parks on is a threading lock, which must wait in the hub.)
+    monkey.patch_thread()
+    cond = threading.Condition(rlock())
+    items, free_for_others = [], []
+
+    def probe():
+        if cond.acquire(blocking=False):
+            cond.release()
+            return True
+        return False
+
+    def consumer():
+        with cond, cond:  # held twice
+            while not items:
+                assert cond.wait(timeout=5), "never notified: the notifier could not get in"
+            free_for_others.append(coopconc.spawn(probe).get())
+            cond.release()
+            free_for_others.append(coopconc.spawn(probe).get())  # still held once
+            cond.acquire()
+            return items.pop()
+
+    def producer():
+        with cond:  # free although the consumer "holds" it twice: it waits
+            items.append("item")
+            cond.notify()
+
+    c = coopconc.spawn(consumer)
+    coopconc.sleep(0)
+    p = coopconc.spawn(producer)
+    assert c.get(timeout=10) == "item" and p.get(timeout=10) is None
+    assert free_for_others == [False, False]
+    assert probe()  # nobody holds it any more
+
+
+@pytest.mark.filterwarnings("ignore::coopconc.monkey.MonkeyPatchWarning")  # pytest's own imports
 def test_patch_thread_keeps_real_threads_working():
     monkey.patch_thread()
     from coopconc.local import local
@@ -248,7 +286,7 @@ class _SlowHandler(http.server.BaseHTTPRequestHandler):
     in_flight = 0
     most = 0
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         cls = type(self)
         with cls.lock:
             cls.in_flight += 1
@@ -281,24 +319,24 @@ CLIENT = """
     import sys
     if sys.argv[1] == "patch":
         from coopconc import monkey
-        monkey.patch_all(select={select})
+        monkey.patch_all()
     import json
     import time
     import urllib.request
     import coopconc
 
     def fetch(i):
-        with urllib.request.urlopen(f"{{sys.argv[2]}}/page{{i}}", timeout=30) as reply:
+        with urllib.request.urlopen(f"{sys.argv[2]}/page{i}", timeout=30) as reply:
             return reply.read().decode()
 
     started = time.monotonic()
     pages = [g.get() for g in [coopconc.spawn(fetch, i) for i in range(5)]]
-    print(json.dumps({{"pages": pages, "seconds": time.monotonic() - started}}))
+    print(json.dumps({"pages": pages, "seconds": time.monotonic() - started}))
 """
 
 
 def test_patch_all_makes_urllib_cooperative(slow_server):
-    done = run_child(CLIENT.format(select=HAVE_SELECT), "patch", slow_server)
+    done = run_child(CLIENT, "patch", slow_server)
     result = json.loads(done.stdout)
     assert result["pages"] == [f"/page{i}" for i in range(5)]
     # all five requests were on the server at the same time: they overlapped
@@ -307,30 +345,52 @@ def test_patch_all_makes_urllib_cooperative(slow_server):
 
 
 def test_without_patching_urllib_blocks_everyone(slow_server):
-    done = run_child(CLIENT.format(select=HAVE_SELECT), "no-patch", slow_server)
+    done = run_child(CLIENT, "no-patch", slow_server)
     assert json.loads(done.stdout)["pages"] == [f"/page{i}" for i in range(5)]
     assert _SlowHandler.most == 1  # one request at a time: each blocked the whole thread
 
 
 def test_patch_all_reports_what_changed():
     done = run_child(
-        f"""
-        import socket, select, time, threading, subprocess
+        """
+        import selectors, socket, select, time, threading, subprocess
         before = (socket.socket, select.select, time.sleep, subprocess.Popen)
+        poll_selector = (selectors.PollSelector._selector_cls, selectors.DefaultSelector)
         from coopconc import monkey
-        monkey.patch_all(select={HAVE_SELECT})
-        monkey.patch_all(select={HAVE_SELECT})  # twice is harmless
-        import coopconc, coopconc.socket
+        print(monkey.report())
+        print(monkey.patch_all())  # True, as gevent's
+        print(monkey.patch_all())  # twice is harmless
+        import coopconc, coopconc.socket, coopconc.select
         print(socket.socket is coopconc.socket.socket, socket.socket is not before[0])
         print(time.sleep is coopconc.sleep, subprocess.Popen is not before[3])
         print(monkey.get_original("socket", "socket") is before[0])
         print(monkey.is_module_patched("socket"), monkey.is_object_patched("socket", "socket"))
         print(type(threading.Lock()).__name__)
+        print(selectors.PollSelector._selector_cls is coopconc.select.poll)
+        print(monkey.report())
         monkey.unpatch_all()
         print(socket.socket is before[0], time.sleep is before[2], select.select is before[1])
+        print(poll_selector == (selectors.PollSelector._selector_cls, selectors.DefaultSelector))
+        print(hasattr(selectors, "EpollSelector"), monkey.report())
         """
     )
-    assert done.stdout.split() == ["True"] * 7 + ["Lock"] + ["True"] * 3
+    lines = done.stdout.splitlines()
+    assert lines[0] == "nothing is patched"
+    assert lines[1:8] == ["True", "True", "True True", "True True", "True", "True True", "Lock"]
+    assert lines[8] == "True"
+    report = dict(line.split(": ", 1) for line in lines[9:-3])
+    assert report["select"] == "replaced poll, select; removed epoll"  # (Linux has no kqueue)
+    assert report["selectors"] == (
+        "replaced DefaultSelector, PollSelector._selector_cls, SelectSelector._select; "
+        "removed EpollSelector"
+    )
+    assert report["time"] == "replaced sleep"
+    assert set(report) == {"_thread", "_threading_local", "select", "selectors", "socket"} | {
+        "subprocess",
+        "threading",
+        "time",
+    }
+    assert lines[-3:] == ["True True True", "True", "True nothing is patched"]
     assert "MonkeyPatchWarning" not in done.stderr
 
 
@@ -347,7 +407,6 @@ def test_patch_all_warns_about_a_late_from_import():
     assert "patch_all() first thing" in done.stderr
 
 
-@pytest.mark.skipif(not HAVE_SELECT, reason="coopconc.select is not written yet")
 def test_patch_select():
     import select
 
@@ -360,3 +419,103 @@ def test_patch_select():
     monkey.unpatch_all()
     assert select.select is original
     assert hasattr(select, "epoll")
+
+
+# -- selectors: the stdlib's servers and multiprocessing wait in the hub -------------------------
+
+HTTP_SERVER = """
+    import faulthandler
+    faulthandler.dump_traceback_later(20, exit=True)  # a frozen hub must end the child, not hang
+    import http.client
+    import http.server  # imported before patching: socketserver has taken selectors.PollSelector
+    import json
+    import time
+    from coopconc import monkey
+    monkey.patch_all()
+    import coopconc
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(0.3)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(self.path.encode())  # (HTTP/1.0: the body ends at the close)
+
+        def log_message(self, *args):
+            pass
+
+    ticks = []
+
+    def ticker():
+        while True:
+            ticks.append(time.monotonic())
+            coopconc.sleep(0.01)
+
+    def fetch(port, i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", f"/page{i}")
+        return conn.getresponse().read().decode()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    coopconc.spawn(ticker)
+    serving = coopconc.spawn(server.serve_forever, 0.05)
+    started = time.monotonic()
+    clients = [coopconc.spawn(fetch, server.server_address[1], i) for i in range(4)]
+    pages = [c.get(timeout=15) for c in clients]
+    seconds = time.monotonic() - started
+    server.shutdown()
+    serving.join(timeout=5)
+    server.server_close()
+    ticked = sum(started <= t <= started + seconds for t in ticks)
+    print(json.dumps({"pages": pages, "seconds": seconds, "ticks": ticked, "stopped": serving.dead}))
+"""
+
+
+def test_patch_all_lets_http_server_serve_while_other_greenlets_run():
+    result = json.loads(run_child(HTTP_SERVER).stdout)
+    assert result["pages"] == ["/page0", "/page1", "/page2", "/page3"]
+    # The four 0.3 s requests overlapped (one after the other would take 1.2 s)...
+    assert result["seconds"] < 1.0
+    # ...and the ticker greenlet kept ticking (every 10 ms) while serve_forever waited.
+    assert result["ticks"] >= 5  # (a blocked thread: none at all)
+    assert result["stopped"]  # shutdown() from a greenlet ended serve_forever
+
+
+MULTIPROCESSING_WAIT = """
+    import json
+    import time
+    from multiprocessing import Pipe
+    from multiprocessing.connection import wait  # imported before patching, too
+    from coopconc import monkey
+    monkey.patch_all()
+    import coopconc
+
+    reader, writer = Pipe(duplex=False)
+    ticks = []
+
+    def ticker():
+        while True:
+            ticks.append(1)
+            coopconc.sleep(0.01)
+
+    def send_later():
+        coopconc.sleep(0.2)
+        writer.send("hello")
+
+    coopconc.spawn(ticker)
+    coopconc.spawn(send_later)
+    started = time.monotonic()
+    ready = wait([reader], timeout=10)
+    seconds = time.monotonic() - started
+    print(json.dumps({"ready": ready == [reader], "got": reader.recv(), "seconds": seconds,
+                      "ticks": len(ticks)}))
+"""
+
+
+def test_patch_all_makes_multiprocessing_connection_wait_cooperative():
+    result = json.loads(run_child(MULTIPROCESSING_WAIT).stdout)
+    # Woken by the greenlet that sent, after its 0.2 s (a blocked thread would wait 10 s for a
+    # sender that never gets to run).
+    assert result["ready"] and result["got"] == "hello"
+    assert 0.15 < result["seconds"] < 5
+    assert result["ticks"] >= 5  # (a blocked thread: none at all)

@@ -313,6 +313,120 @@ def test_put_and_get_from_a_hub_callback():
     assert got == ["from hub"]
 
 
+def in_hub(call, *args):
+    """Run ``call(*args)`` as a hub callback (where nothing may wait); return what it returned
+    or the name of what it raised."""
+    outcome = []
+
+    def callback():
+        try:
+            outcome.append(call(*args))
+        except Exception as exc:
+            outcome.append(type(exc).__name__)
+
+    coopconc.get_hub().run_callback(callback)
+    coopconc.sleep(0)
+    return outcome[0]
+
+
+def test_put_from_a_hub_callback_on_a_full_queue_makes_room_by_waking_a_getter():
+    q = Queue(1)
+    got = []
+    getter = coopconc.spawn(lambda: got.append(q.get()))
+    coopconc.sleep(0)  # the getter waits on the empty queue
+    hub = coopconc.get_hub()
+    outcome = []
+    hub.run_callback(lambda: outcome.append(q.put("from hub")))
+    q.put("a")  # fills the queue; the getter is only woken later, by the hub
+    coopconc.sleep(0)  # the callback's put finds the queue full: it wakes the getter first
+    assert got == ["a"] and getter.dead
+    assert outcome == [None] and q.get_nowait() == "from hub"
+
+
+def test_put_from_a_hub_callback_on_a_full_queue_with_no_getter_raises_full():
+    q = Queue(1)
+    q.put("a")
+    assert in_hub(q.put, "b") == "Full"
+    assert in_hub(q.put_nowait, "b") == "Full"
+    assert list(q.queue) == ["a"]
+
+
+def test_get_from_a_hub_callback_admits_a_waiting_putter():
+    q = Queue(1)
+    q.put("a")
+    putter = coopconc.spawn(q.put, "b")
+    coopconc.sleep(0)  # the putter waits on the full queue
+    hub = coopconc.get_hub()
+    outcome = []
+    hub.run_callback(lambda: outcome.append((q.get(), q.qsize())))
+    assert q.get() == "a"  # makes room; the putter is only let in later, by the hub
+    coopconc.sleep(0)  # the callback's get finds the queue empty: it lets the putter put
+    assert outcome == [("b", 0)]
+    putter.join(timeout=5)
+    assert putter.successful() and q.unfinished_tasks == 2
+
+
+@pytest.mark.parametrize("method", ["get", "get_nowait", "peek"])
+def test_get_from_a_hub_callback_on_an_empty_queue_raises_empty(method):
+    q = Queue()
+    assert in_hub(getattr(q, method)) == "Empty"
+    q.put("x")
+    assert in_hub(getattr(q, method)) == "x"
+
+
+def test_channel_from_a_hub_callback_never_waits():
+    ch = Channel()
+    assert in_hub(ch.put, "x") == "Full"
+    assert in_hub(ch.get) == "Empty"
+    getter = coopconc.spawn(ch.get)
+    coopconc.sleep(0)
+    assert in_hub(ch.put, "to the getter") is None
+    assert getter.get(timeout=5) == "to the getter"
+    putter = coopconc.spawn(ch.put, "from a putter")
+    coopconc.sleep(0)
+    assert in_hub(ch.get) == "from a putter"
+    putter.join(timeout=5)
+    assert putter.successful()
+
+
+def test_shutdown_immediate_drops_the_items_and_releases_join():
+    q = Queue()
+    for i in range(3):
+        q.put(i)
+    joiner = coopconc.spawn(q.join)
+    coopconc.sleep(0)
+    assert not joiner.dead  # three tasks unfinished
+    q.shutdown(immediate=True)
+    assert joiner.get(timeout=5) is True
+    assert q.qsize() == 0 and q.unfinished_tasks == 0
+    with pytest.raises(ShutDown):
+        q.get()
+    with pytest.raises(ShutDown):
+        q.put(3)
+
+
+def test_shutdown_without_immediate_lets_the_items_be_taken_first():
+    q = Queue()
+    q.put("last")
+    q.shutdown()
+    assert q.get() == "last"
+    with pytest.raises(ShutDown):
+        q.get()
+
+
+def test_shutdown_immediate_wakes_every_waiting_getter_and_putter():
+    empty, full = Queue(), Queue(1)
+    full.put("x")
+    waiting = [coopconc.spawn(empty.get) for _ in range(3)]
+    waiting += [coopconc.spawn(full.put, i) for i in range(2)]
+    coopconc.sleep(0)
+    empty.shutdown(immediate=True)
+    full.shutdown(immediate=True)
+    coopconc.joinall(waiting, timeout=5)
+    assert [type(g.exception).__name__ for g in waiting] == ["ShutDown"] * 5
+    assert full.qsize() == 0  # the putters' items never went in
+
+
 # -- Channel --------------------------------------------------------------------------------
 
 

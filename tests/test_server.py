@@ -9,6 +9,9 @@ import pytest
 import coopconc
 from coopconc import socket as csocket
 from coopconc.baseserver import parse_address
+from coopconc.event import Event
+from coopconc.pool import Group, Pool
+from coopconc.queue import Queue
 from coopconc.server import StreamServer
 
 
@@ -98,25 +101,32 @@ def test_handle_is_required():
         StreamServer(("127.0.0.1", 0))
 
 
-def test_a_failing_handler_is_printed_and_the_server_keeps_serving(capsys):
+@pytest.mark.parametrize("spawn", ["default", None, 2])
+def test_a_failing_handler_is_reported_once_and_later_clients_are_served(spawn, capsys):
+    # spawn=None runs the handler in the acceptor itself: its error must not end the acceptor.
+    served = []
+
     def handle(sock, address):
         data = sock.recv(100)
         if data == b"boom":
             raise ZeroDivisionError("handler failed")
+        served.append(data)
         sock.sendall(data)
 
-    with StreamServer(("127.0.0.1", 0), handle) as server:
+    with StreamServer(("127.0.0.1", 0), handle, spawn=spawn) as server:
         server.start()
-        assert ask(server.server_port, b"boom") == b""
-        assert ask(server.server_port, b"fine") == b"fine"
+        with coopconc.Timeout(10):
+            assert ask(server.server_port, b"boom") == b""
+            answers = [ask(server.server_port, b"fine %d" % i) for i in range(3)]
+    assert answers == served == [b"fine 0", b"fine 1", b"fine 2"]
     err = capsys.readouterr().err
-    assert "ZeroDivisionError: handler failed" in err
+    assert err.count("ZeroDivisionError: handler failed") == 1
 
 
 def test_serve_forever_returns_after_stop():
     server = StreamServer(("127.0.0.1", 0), echo)
     runner = coopconc.spawn(server.serve_forever)
-    coopconc.sleep(0.01)
+    coopconc.idle()  # every greenlet has run as far as it can: serve_forever waits
     assert server.started
     assert ask(server.server_port, b"ping") == b"ping"
     server.stop()
@@ -127,7 +137,8 @@ def test_serve_forever_returns_after_stop():
 def test_killing_serve_forever_stops_the_server():
     server = StreamServer(("127.0.0.1", 0), echo)
     runner = coopconc.spawn(server.serve_forever)
-    coopconc.sleep(0.01)
+    coopconc.idle()
+    assert server.started
     runner.kill()
     assert server.closed
 
@@ -135,18 +146,17 @@ def test_killing_serve_forever_stops_the_server():
 @pytest.mark.parametrize("limit", [2, "pool"])
 def test_connection_limit(limit):
     if limit == "pool":
-        pool_module = pytest.importorskip("coopconc.pool")
-        limit = pool_module.Pool(2)
+        limit = Pool(2)
     running = []
     most = []
-    release = []
+    started = Queue()  # each handler hands over the Event that lets it finish
 
     def handle(sock, address):
         running.append(address)
         most.append(len(running))
-        waiter = coopconc.hub.Waiter()
-        release.append(waiter)
-        waiter.get("test handler")
+        release = Event()
+        started.put(release)
+        release.wait()
         running.remove(address)
         sock.sendall(b"done")
 
@@ -155,12 +165,13 @@ def test_connection_limit(limit):
     clients = [
         coopconc.spawn(ask, server.server_port, b"") for _ in range(5)
     ]  # five clients, at most two served at once
-    coopconc.sleep(0.05)
-    assert len(running) == 2
-    for _ in range(5):  # let the handlers finish one by one
-        while not release:
-            coopconc.sleep(0.005)
-        coopconc.get_hub().run_callback(release.pop(0).switch, None)
+    first_two = [started.get(timeout=5), started.get(timeout=5)]
+    coopconc.idle()  # everything that could run has run: a third handler would have started
+    assert len(running) == 2 and started.qsize() == 0
+    for release in first_two:
+        release.set()
+    for _ in range(3):  # the others, one by one as slots free up
+        started.get(timeout=5).set()
     coopconc.joinall(clients, timeout=5)
     assert [c.value for c in clients] == [b"done"] * 5
     assert max(most) == 2
@@ -168,13 +179,16 @@ def test_connection_limit(limit):
 
 
 def test_stop_with_a_pool_kills_slow_handlers():
+    started = Event()
+
     def slow(sock, address):
+        started.set()
         coopconc.sleep(60)
 
     server = StreamServer(("127.0.0.1", 0), slow, spawn=3)
     server.start()
     client = csocket.create_connection(("127.0.0.1", server.server_port))
-    coopconc.sleep(0.01)
+    assert started.wait(timeout=5)
     assert len(server.pool) == 1
     with coopconc.virtual_clock():
         server.stop(timeout=1)
@@ -257,10 +271,11 @@ def test_no_file_descriptor_left_open():
         ask(warm.server_port, b"warm up the hub")
     before = open_fds()
     for _ in range(3):
-        server = StreamServer(("127.0.0.1", 0), echo)
+        handlers = Group()
+        server = StreamServer(("127.0.0.1", 0), echo, spawn=handlers)
         server.start()
         clients = [coopconc.spawn(ask, server.server_port, b"%d" % i) for i in range(20)]
         coopconc.joinall(clients, timeout=10, raise_error=True)
-        coopconc.sleep(0.01)  # let the handlers see end-of-stream and close their sockets
+        assert handlers.join(timeout=10)  # each closed its socket when its client hung up
         server.stop()
     assert open_fds() == before

@@ -19,7 +19,7 @@ state = {"in_flight": 0, "most": 0}
 
 
 class Slow(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         state["in_flight"] += 1
         state["most"] = max(state["most"], state["in_flight"])
         time.sleep(0.2)  # patched: only this request waits
