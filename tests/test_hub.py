@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import textwrap
 import sys
 import threading
 import time
@@ -762,3 +763,39 @@ def test_a_finished_threads_hub_gives_its_fds_back():
         thread.start()
         thread.join()
     assert _open_fds() == before
+
+
+def test_the_process_exits_while_other_threads_wake_the_hub():
+    # Threads that call run_callback_threadsafe in a loop hold the hub's poller lock most of
+    # the time; at interpreter exit they are frozen wherever they are, and the hub's clean-up at
+    # the main thread's end must not wait for that lock forever.
+    program = textwrap.dedent(
+        """
+        import threading
+        import coopconc
+        from coopconc.hub import get_hub
+
+        hub = get_hub()
+        coopconc.sleep(0)
+
+        def hammer():
+            while True:
+                hub.run_callback_threadsafe(int)
+
+        for _ in range(4):
+            threading.Thread(target=hammer, daemon=True).start()
+        coopconc.sleep(0.05)
+        print("main done")
+        """
+    )
+    hung = 0
+    for _ in range(8):
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", program], capture_output=True, text=True, timeout=20
+            )
+        except subprocess.TimeoutExpired:
+            hung += 1
+            continue
+        assert done.stdout == "main done\n", done.stderr
+    assert hung == 0, f"{hung} of 8 processes never exited"

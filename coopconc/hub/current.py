@@ -49,6 +49,6 @@ class _AtThreadEnd:
 
     def __del__(self):
         try:
-            self.hub._close()
+            self.hub._close(wait=0.5)  # never hang a thread's (or the interpreter's) exit
         except Exception:  # never raise from __del__ (e.g. at interpreter shutdown)
             pass

@@ -394,13 +394,23 @@ class Hub(FdWaits, greenlet):
         self._timers.clear()
         FdWaits.__init__(self)  # forget every fd
 
-    def _close(self) -> None:
-        """Close the poller (its fds) and drop every later threadsafe callback. Idempotent."""
-        with self._poller_lock:
-            self._destroyed = True
+    def _close(self, wait: float = -1) -> None:
+        """Close the poller (its fds) and drop every later threadsafe callback. Idempotent.
+
+        ``wait`` bounds how long to wait for the poller's lock (-1: as long as it takes). At
+        the end of a thread it is short: at interpreter exit another thread may have been
+        frozen while it held the lock (in ``run_callback_threadsafe``), and the process must
+        still exit; the kernel closes the fds then anyway.
+        """
+        self._destroyed = True
+        if not self._poller_lock.acquire(timeout=wait):
+            return
+        try:
             if self._poller is not None:
                 self._poller.close()
                 self._poller = None
+        finally:
+            self._poller_lock.release()
 
     def __repr__(self) -> str:
         return (
