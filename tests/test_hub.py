@@ -7,8 +7,8 @@ import re
 import signal
 import socket
 import subprocess
-import textwrap
 import sys
+import textwrap
 import threading
 import time
 import weakref
