@@ -40,8 +40,14 @@ def coopconc_only(source: str) -> bool:
     return bool(lines) and bool(MARKER.match(lines[0]))
 
 
+# Counterparts that live outside the gevent package (the README's table): the import moves there.
+ELSEWHERE = {"coopconc.zmq": "zmq.green"}
+
+
 def on_gevent(source: str) -> str:
     """The cell with its coopconc imports (and the names they bound) turned into gevent's."""
+    for ours, theirs in ELSEWHERE.items():
+        source = re.sub(rf"\b{re.escape(ours)}\b", theirs, source)
     return re.sub(r"\bcoopconc\b", "gevent", source)
 
 

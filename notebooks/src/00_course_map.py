@@ -203,9 +203,9 @@ LAYERS = {
     "hub": ["hub", "exceptions"],
     "Greenlet": ["greenlet", "timeout", "signal"],
     "primitives": ["event", "queue", "lock", "pool", "local", "actor"],
-    "I/O": ["socket", "select", "subprocess", "threadpool", "monkey", "zmq"],
-    "servers": ["baseserver", "server", "pywsgi"],
-    "tools": ["trace", "monitor", "measure", "bench", "exercises"],
+    "I/O": ["socket", "select", "selectors", "subprocess", "threadpool", "monkey", "zmq"],
+    "servers": ["baseserver", "server", "pywsgi", "websocket"],
+    "tools": ["trace", "monitor", "measure", "bench", "exercises", "examples"],
 }
 layer_of = {name: row for row, names in enumerate(LAYERS.values()) for name in names}
 
@@ -261,7 +261,7 @@ for name, targets in sorted(imports.items()):
                 },
             )
 ax.set_yticks(range(len(LAYERS)), list(LAYERS))
-ax.set_xlim(-0.8, 6 * 1.6)
+ax.set_xlim(-0.8, max(len(names) for names in LAYERS.values()) * 1.6)
 ax.set_ylim(-0.6, len(LAYERS) - 0.4)
 ax.set_xticks([])
 ax.set_ylabel("layer (each uses only the ones below)")

@@ -271,9 +271,9 @@ else:
 # inside one process (`queue.Queue`) the size hardly matters, since only a reference moves.
 
 # %%
+# coopconc only: coopconc.measure (gevent has no measuring module)
 # NBVAL_IGNORE_OUTPUT
 # (not compared: the ratios depend on this machine, its load and the kernel's pipe code)
-# coopconc only: coopconc.measure (gevent has no measuring module)
 import os
 
 import matplotlib.pyplot as plt
@@ -602,7 +602,7 @@ def ticks_during(wait):
     return seen[0]
 
 
-print("ticks while one greenlet waits in coopconc.sleep(0.1): at least 3?", ticks_during(coopconc.sleep) >= 3)
+print("ticks while one greenlet waits in a cooperative sleep(0.1): at least 3?", ticks_during(coopconc.sleep) >= 3)
 print("ticks while one greenlet blocks in time.sleep(0.1):", ticks_during(time.sleep))
 
 a, b = Event(), Event()

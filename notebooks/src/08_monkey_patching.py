@@ -170,6 +170,7 @@ else:
 # children: one patched by coopconc, one by gevent.
 
 # %%
+# coopconc only: runs the same client patched by coopconc and by gevent, side by side
 import http.server
 import os
 import ssl

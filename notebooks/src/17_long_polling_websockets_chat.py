@@ -115,6 +115,7 @@ server.stop()
 
 # %%
 # coopconc only: coopconc.websocket's WebSocketMiddleware and coopconc.examples.clients
+import coopconc
 from coopconc.examples.clients import WebSocketClient
 from coopconc.pywsgi import WSGIServer
 from coopconc.socket import create_connection
