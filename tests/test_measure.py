@@ -110,22 +110,31 @@ def test_message_cost_every_channel():
     assert all(r["how"].startswith(CHANNELS[r["kind"]]) for r in rows)
 
 
-def test_handoff_fallback_moves_every_message_in_order():
-    from coopconc.greenlet import joinall, spawn
+def test_message_cost_big_messages_between_processes():
+    rows = message_cost(["pipe", "shared_memory"], n=4, size=1 << 20, repeat=1)
+    check_rows(rows, "message", ["pipe", "shared_memory"])
+    assert all(r["size"] == 1 << 20 for r in rows)
 
-    channel = measure._HandOff()
-    got = []
 
-    def consumer():
-        for _ in range(5):
-            got.append(channel.get())
+def test_course_size_is_quick_unless_full_is_asked(monkeypatch):
+    monkeypatch.delenv("COOPCONC_FULL", raising=False)
+    quick = create_cost(["generator"], repeat=1)[0]["n"]
+    assert quick == measure.CREATE_N["generator"][1]
+    monkeypatch.setenv("COOPCONC_FULL", "1")
+    full = create_cost(["generator"], repeat=1)[0]["n"]
+    assert full == measure.CREATE_N["generator"][0]
+    assert create_cost(["generator"], quick=True, repeat=1)[0]["n"] == quick
 
-    def producer():
-        for i in range(5):
-            channel.put(i)
 
-    joinall([spawn(consumer), spawn(producer)])
-    assert got == [0, 1, 2, 3, 4]
+def test_the_package_uses_no_private_name_of_the_hub_or_greenlet():
+    import pathlib
+    import re
+
+    package = pathlib.Path(measure.__file__).parent
+    for path in package.glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"\b(hub|greenlet|coopconc\.\w+)\._[a-z]", text), path.name
+        assert "_HandOff" not in text, path.name
 
 
 def test_cpu_scaling_rows():
@@ -210,10 +219,10 @@ def test_format_table_shows_every_row():
 
 
 def test_format_table_human_units():
-    assert measure._human(2.5e-3, "s") == "2.5 ms"
-    assert measure._human(40e-9, "s") == "40 ns"
-    assert measure._human(3 * 1024, "bytes") == "3.0 KiB"
-    assert measure._human(100, "bytes") == "100 B"
+    assert measure.human(2.5e-3, "s") == "2.5 ms"
+    assert measure.human(40e-9, "s") == "40 ns"
+    assert measure.human(3 * 1024, "bytes") == "3.0 KiB"
+    assert measure.human(100, "bytes") == "100 B"
 
 
 def test_main_prints_a_table(capsys):
@@ -261,8 +270,15 @@ def test_plots_draw_the_rows():
 
     rows = create_cost(["greenlet", "generator"], n=10, repeat=1)
     ax = measure.plot_costs(rows)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["greenlet", "generator"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["raw\ngreenlet", "generator"]
     assert ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["one thread (coroutines)"]
+    ax = measure.plot_costs(switch_cost(["fork", "thread"], n=5, repeat=1))
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "os.fork\n+ pipe",
+        "2 threads +\nSimpleQueue",
+    ]
+    assert len(ax.get_legend().get_texts()) == 2
     ax = measure.plot_speedup(cpu_scaling(workers=(1, 2), work=1000, repeat=1))
     assert [line.get_label() for line in ax.get_lines()][1:] == ["threads", "processes"]
     plt.close("all")

@@ -67,9 +67,10 @@
 #    too). The output shows the intended text: `f"Send a task {task_id} to consumer"`.
 # 3. **`task_id` never changes** — the producer never increments it, yet the output counts
 #    0, 1, 2. Add `task_id += 1`.
-# 4. **`print "Got %s",n`** — in Python 2 this prints the *tuple* `('Got %s', 'task 0')`, not
-#    `Got task 0`; in Python 3, `print("Got %s", n)` prints `Got %s task 0`. Write
-#    `print(f"Got {n}")`.
+# 4. **`print "Got %s",n`** — the comma does not format anything. Python 2's `print`
+#    statement prints its items separated by a space, so this prints `Got %s task 0`, not
+#    `Got task 0` (the `%s` is printed as it is); `print("Got %s", n)` does the same in
+#    Python 3. Only `%` formats: write `print("Got %s" % n)`, or better `print(f"Got {n}")`.
 # 5. **`while True` with `time.sleep(1)`** — the producer never ends and spends a second per
 #    task doing nothing. Here it sends a given number of tasks, does not sleep, and closes the
 #    consumer at the end (`c.close()` raises `GeneratorExit` inside it).
@@ -79,8 +80,7 @@
 #
 # The first three, shown on the spot:
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 def consumer():
     while True:
         n = yield
@@ -90,16 +90,15 @@ def consumer():
 c = consumer()
 c.next()  # Python 2's spelling
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 task_id = 0
 print("Send a task to consumer" % task_id)  # noqa: F507, UP031 (the source's bug, on purpose)
 
 # %%
 n = "task 0"
-print(("Got %s", n))  # what Python 2's `print "Got %s",n` printed: a tuple
-print("Got %s", n)  # what the same words print in Python 3
-print(f"Got {n}")  # what was meant
+print("Got %s", n)  # Python 2's `print "Got %s",n` printed the same: the items, space-separated
+print("Got %s" % n)  # formatting needs the % operator
+print(f"Got {n}")  # what was meant, in today's Python
 
 # %% [markdown]
 # ## The port to Python 3
@@ -217,9 +216,9 @@ plt.show()
 # *"The traditional producer-consumer model has one thread write messages and another take
 # them, with locks controlling the queue and the waiting — but it deadlocks easily."*
 #
-# Here the producer and the consumer are OS threads. `queue.Queue` holds the tasks (it has a
-# lock and two condition variables inside); a `threading.Lock` guards the shared `log` list
-# both threads append to. So that the output is the same on every run, the producer waits
+# Here the producer and the consumer are OS threads. `queue.Queue` holds the tasks (inside it:
+# one lock and three condition variables on it, `not_empty`, `not_full` and `all_tasks_done`);
+# a `threading.Lock` guards the shared `log` list both threads append to. So that the output is the same on every run, the producer waits
 # (`q.join()`) until the consumer has finished each task — the same lock-step hand-off as the
 # generator version, but every hand-off now goes through the OS scheduler.
 

@@ -19,6 +19,9 @@
 # The source's experiment: a function `echo(i)` that waits a millisecond and returns `i`, run
 # over `range(10)` by a pool of 10 with `imap_unordered` (results in the order they finish),
 # four times; are the four lists equal? We run it twenty times and count the distinct orders.
+# (In the experiment the source describes — the gevent tutorial's — the gevent version slept
+# with `time.sleep`, unpatched: each task blocked the whole thread, so its "pool of 10" ran the ten sleeps one after another, in input order — ordered
+# for the wrong reason. Here the sleep is cooperative and the ten waits really overlap.)
 # coopconc switches greenlets only where they wait, and the hub wakes them in a fixed order
 # (timers by deadline, then by the order they were set; callbacks first in, first out). So
 # there is one order, every time, on every machine.
@@ -29,7 +32,7 @@ from coopconc.pool import Pool
 
 
 def echo(i):
-    coopconc.sleep(0.001)  # the source used time.sleep(0.001) in a monkey-patched program
+    coopconc.sleep(0.001)  # cooperative: the ten waits overlap (see the errata on the source's)
     return i
 
 
@@ -90,6 +93,7 @@ import random
 import time
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
 import coopconc
 from coopconc.pool import Pool
@@ -149,11 +153,19 @@ labels = [
 counts = [proc_fixed, proc_jitter, green_fixed, green_jitter, green_seeded]
 colors = ["tab:red", "tab:red", "tab:blue", "tab:blue", "tab:blue"]
 fig, ax = plt.subplots(figsize=(9, 4))
-ax.bar(labels, counts, color=colors)
-ax.set_ylabel(f"distinct completion orders in {RUNS} runs")
+bars = ax.bar(labels, counts, color=colors)
+ax.bar_label(bars)  # the count on each bar
+ax.set_yticks(range(0, RUNS + 1, 2))  # counts of orders: whole numbers
+ax.set_ylim(0, RUNS + 2)
+ax.set_ylabel(f"distinct completion orders in {RUNS} runs (count)")
 ax.set_title("imap_unordered over range(10): how many different orders?")
+pools = [Patch(color="tab:red", label="multiprocessing pool of 10"), Patch(color="tab:blue", label="coopconc Pool(10)")]
+ax.legend(handles=pools, loc="upper right")
 plt.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("05_orders.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # Notice the seeded variant: each run draws its ten delays from `random.Random(42)`, so they
@@ -207,38 +219,227 @@ for yield_inside, use_lock in [(False, False), (True, False), (True, True)]:
     print(f"yield inside: {yield_inside!s:5}  lock: {use_lock!s:5}  -> counter after 3 runs: {results}")
 
 # %% [markdown]
-# With OS threads the same bug is worse: the thread switch can happen between any two
-# bytecodes, so the number of lost updates changes from run to run (and sometimes none are
-# lost, which is how such bugs slip through testing). The next cell's numbers are this
-# machine's, this run.
+# With OS threads the same bug is harder to see, because the program does not decide where a
+# switch happens. It is not "between any two bytecodes" either. In CPython with the GIL, a
+# thread that wants to run waits up to the **switch interval** (`sys.getswitchinterval()`,
+# 5 ms by default) and then asks the running thread to drop the GIL; the running thread looks
+# at that request only at certain points of the interpreter loop (such as the backward jump of
+# a loop or a function call), and it also drops the GIL whenever it makes a blocking call
+# (`time.sleep`, I/O). A loop of 100 increments is over long before 5 ms, so without a
+# blocking call inside, the race is real but rarely shows. A `time.sleep(0)` between the read
+# and the write releases the GIL on every iteration, which makes lost updates show up on every
+# run — that is why the demo needs it. (On the free-threaded build, 3.13t and later, there is
+# no GIL: threads really run at the same time, and the race needs no help.) The numbers are
+# this machine's, this run:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (thread scheduling differs from run to run and machine to machine)
+import sys
 import threading
 import time
 
 counter = 0
 
 
-def add_ones(times):
+def add_ones(times, give_way):
     global counter
     for _ in range(times):
         value = counter
-        time.sleep(0)  # let the OS switch threads here, as I/O would
+        if give_way:
+            time.sleep(0)  # releases the GIL: another thread runs here, as during I/O
         counter = value + 1
 
 
-totals = []
-for _ in range(5):
-    counter = 0
-    threads = [threading.Thread(target=add_ones, args=(100,)) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    totals.append(counter)
-print("threads: expected 1000 each time, got", totals)
+print(f"switch interval: {sys.getswitchinterval() * 1000:.0f} ms")
+for give_way in (False, True):
+    totals = []
+    for _ in range(5):
+        counter = 0
+        threads = [threading.Thread(target=add_ones, args=(100, give_way)) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        totals.append(counter)
+    print(f"threads, time.sleep(0) between read and write: {give_way!s:5} -> expected 1000, got {totals}")
+
+# %% [markdown]
+# ## Seeing where a switch can happen: implicit and explicit switching
+#
+# Every lost update above came from a switch point inside a read-modify-write. With greenlets
+# the switch points are **implicit**: `conn.recv()`, `queue.get()`, a `logger.info()` whose
+# handler writes to a patched socket — they look like plain calls, and whether a function may
+# switch depends on everything it calls, today and after the next library upgrade. Nathaniel
+# J. Smith's argument for trio ("Notes on structured concurrency, or: Go statement considered
+# harmful", and "Some thoughts on asynchronous API design in a post-async/await world") starts
+# there: with `async`/`await` every place where another task may run is written `await`, so a
+# reader sees that a block with no `await` in it cannot be interleaved. The price: every
+# function on the way must be `async def` (notebook 03, Step 5 shows the same program both
+# ways).
+#
+# The cost of not seeing it, in four lines: a withdrawal that checks the balance and then
+# subtracts is safe — until someone adds a log call in between that (deep down) may wait.
+
+# %%
+import coopconc
+
+state = {"balance": 100}
+
+
+def audit_log(message):
+    coopconc.sleep(0)  # stands for a log handler that writes to a (patched) socket
+
+
+def withdraw(amount, log):
+    if state["balance"] >= amount:
+        if log:
+            audit_log(f"withdraw {amount}")  # looks harmless; it can switch
+        state["balance"] -= amount
+
+
+for log in (False, True):
+    state["balance"] = 100
+    coopconc.joinall([coopconc.spawn(withdraw, 80, log) for _ in range(2)])
+    print(f"two withdrawals of 80 from 100, log call inside: {log!s:5} -> balance {state['balance']}")
+
+# %% [markdown]
+# ### Structured concurrency: what a nursery gives, and what `Group` gives of it
+#
+# trio's second idea is **structured concurrency**: tasks are started inside a *nursery*
+# (asyncio 3.11+: `asyncio.TaskGroup`), and the block that opened it does not end until every
+# task in it has ended. Three guarantees come with it:
+#
+# 1. **no orphans**: when the block is left, no task started in it is still running;
+# 2. **errors are never lost**: if a task fails, its siblings are **cancelled** and the
+#    failures are raised from the block together, as an `ExceptionGroup` (Python 3.11, caught
+#    with `except*`);
+# 3. **cancel scopes**: a timeout or a cancellation covers a block and everything started in
+#    it, and can be nested.
+#
+# Here it is with asyncio's `TaskGroup` (in its own thread, for the reason given in notebook
+# 03): one task fails after 10 ms, its sibling would take 50 ms.
+
+# %%
+import asyncio
+import threading
+
+log = []
+
+
+async def fails():
+    await asyncio.sleep(0.01)
+    log.append("fails: raising ValueError")
+    raise ValueError("bad input")
+
+
+async def slow():
+    try:
+        await asyncio.sleep(0.05)
+        log.append("slow: finished its work")
+    except asyncio.CancelledError:
+        log.append("slow: cancelled by the task group")
+        raise
+
+
+async def main():
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(fails())
+            tg.create_task(slow())
+    except* ValueError as group:
+        log.append(f"the block raised {type(group).__name__} of {[repr(e) for e in group.exceptions]}")
+
+
+runner = threading.Thread(target=asyncio.run, args=(main(),))
+runner.start()
+runner.join(timeout=10)
+print("\n".join(log))
+
+# %% [markdown]
+# The same two tasks in a coopconc `Group` (gevent's `Group`, the same behaviour). `join`
+# waits for the whole group, like the end of a nursery block, and `raise_error=True` re-raises
+# a member's error. But the failure does **not** cancel the sibling — `slow` runs to its end
+# first — and only one error comes back (with several, which one is not defined). Nothing
+# stops code from spawning outside any group, or leaving a group's members running.
+
+# %%
+import io
+
+import coopconc
+from coopconc.pool import Group
+
+log = []
+
+
+def fails():
+    coopconc.sleep(0.01)
+    log.append("fails: raising ValueError")
+    raise ValueError("bad input")
+
+
+def slow():
+    coopconc.sleep(0.05)
+    log.append("slow: finished its work")
+
+
+hub = coopconc.get_hub()
+hub.exception_stream = io.StringIO()  # the failing greenlet's traceback is not the point here
+try:
+    group = Group()
+    group.spawn(fails)
+    group.spawn(slow)
+    try:
+        group.join(raise_error=True)
+    except ValueError as error:
+        log.append(f"join raised {error!r}")
+finally:
+    hub.exception_stream = None
+print("\n".join(log))
+
+# %% [markdown]
+# The nursery's first two guarantees can be written by hand: link every member so that the
+# first failure kills the rest, and kill whatever is left when the block ends, whatever
+# happened. (`Timeout` is the closest thing to a cancel scope: it covers a block of one
+# greenlet, not the greenlets that block started.)
+
+# %%
+import io
+
+import coopconc
+from coopconc.pool import Group
+
+log = []
+
+
+def fails():
+    coopconc.sleep(0.01)
+    log.append("fails: raising ValueError")
+    raise ValueError("bad input")
+
+
+def slow():
+    try:
+        coopconc.sleep(0.05)
+        log.append("slow: finished its work")
+    except coopconc.GreenletExit:
+        log.append("slow: killed because a sibling failed")
+        raise
+
+
+hub = coopconc.get_hub()
+hub.exception_stream = io.StringIO()  # the failing greenlet's traceback is not the point here
+group = Group()
+try:
+    for task in (fails, slow):
+        group.spawn(task).link_exception(lambda failed: group.kill(block=False))
+    group.join(raise_error=True)
+except ValueError as error:
+    log.append(f"join raised {error!r}")
+finally:
+    group.kill()  # no orphans, whatever happened above
+    hub.exception_stream = None
+print("\n".join(log))
 
 # %% [markdown]
 # ## Errata
@@ -249,6 +450,12 @@ print("threads: expected 1000 each time, got", totals)
 # - **"Greenlets are deterministic" needs its condition.** Same configuration and same
 #   inputs — and the timing of the outside world is an input. With real network or disk
 #   delays a gevent (or coopconc) program's interleaving changes too, as the plot shows.
+# - **The source's gevent pool was ordered for the wrong reason.** In the experiment it
+#   describes (the gevent tutorial's), `echo` slept with `time.sleep` and the program was not
+#   monkey-patched: every sleep blocked the one thread,
+#   so the pool of 10 ran the tasks one after another, in input order. Its four identical
+#   lists show a pool that did not run concurrently at all; with a cooperative sleep (first
+#   cell) the waits overlap and the order is still fixed — by the hub, not by blocking.
 # - **The comparison with four runs proves little.** Four equal lists from a process pool can
 #   happen by luck on an idle machine; counting distinct orders over many runs, and giving the
 #   tasks realistic varying delays, makes the difference visible everywhere.

@@ -149,8 +149,7 @@ print(Lock(), "- a BoundedSemaphore of one permit")
 # permit came in time, `acquire(blocking=False)` at once. An `RLock` may be acquired again
 # by the greenlet that holds it, and must be released as often.
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 from coopconc.lock import BoundedSemaphore
 
 guard = BoundedSemaphore(1)

@@ -206,11 +206,44 @@ def ticker():
 
 
 g = coopconc.spawn(ticker)
-result = pool.spawn(time.sleep, 0.3)  # the real, blocking time.sleep, in a worker thread
+result = pool.spawn(time.sleep, 0.1)  # the real, blocking time.sleep, in a worker thread
 print("result:", result.get())
 g.kill()
-print("ticks while the thread slept, at least 10:", len(ticks) >= 10)
+print("ticks while the thread slept, at least 4:", len(ticks) >= 4)
 print("map in threads:", pool.map(abs, [-1, -2, 3]))
+
+# %% [markdown]
+# ### Name lookups (DNS) without blocking
+#
+# > 默认通过线程池进行DNS查询,也可通过c-ares(通过GEVENT_RESOLVER=ares环境变量开启)。
+#
+# *"DNS queries go through a thread pool by default; c-ares can be used instead (turned on with
+# the environment variable GEVENT_RESOLVER=ares)."* Turning a name into an address
+# (`getaddrinfo`) is a C library call that may read `/etc/hosts`, ask a DNS server and wait
+# seconds for the answer; no file descriptor is handed to the program to watch, so it cannot be
+# made cooperative like a socket. gevent offers resolvers to choose from:
+#
+# - **`thread`** (the default): `getaddrinfo` runs in the hub's thread pool, exactly the
+#   pattern above; only the asking greenlet waits;
+# - **`ares`**: c-ares, a C library that speaks the DNS protocol itself over non-blocking
+#   sockets that the event loop watches — no threads, but it does not read every source the
+#   system resolver reads (nsswitch modules, for one);
+# - **`dnspython`** and **`block`** (the plain blocking call, for debugging).
+#
+# coopconc has one resolver, the first: `coopconc.socket.getaddrinfo` answers numeric
+# addresses at once and sends every other lookup to the hub's thread pool.
+
+# %%
+# coopconc only: inspect.getsource of coopconc.socket (the resolver)
+import inspect
+import socket as stdlib_socket
+
+from coopconc import socket
+
+print(inspect.getsource(socket.getaddrinfo))
+print(inspect.getsource(socket._in_thread))
+same = socket.getaddrinfo("localhost", 80, type=stdlib_socket.SOCK_STREAM) == stdlib_socket.getaddrinfo("localhost", 80, type=stdlib_socket.SOCK_STREAM)
+print("the same answer as the blocking stdlib call:", same)
 
 # %% [markdown]
 # ## Pipes to a `multiprocessing` child, read cooperatively
@@ -219,7 +252,9 @@ print("map in threads:", pool.map(abs, [-1, -2, 3]))
 # `"hi"` into one pipe, `get_msg` reads ten answers from the other. Neither calls the blocking
 # `send`/`recv` until the hub says the pipe's file descriptor is ready (`wait_write`,
 # `wait_read`), so both greenlets make progress. We use the `fork` start method explicitly
-# (the source assumes it; it is Linux's default up to Python 3.13).
+# (the source assumes it; it is Linux's default up to Python 3.13). It is safe here although
+# this kernel has other threads: the child runs only `relay`, which takes no lock another
+# thread could have held (pitfall 0 below shows the danger).
 
 # %%
 import multiprocessing
@@ -255,6 +290,60 @@ proc.start()
 coopconc.joinall([coopconc.spawn(get_msg), coopconc.spawn(put_msg)], timeout=10)
 proc.join(5)
 print("child exit code:", proc.exitcode)
+
+# %% [markdown]
+# ## Pitfall 0: what `fork` copies, and the real danger of forking with threads
+#
+# A forked child does not share the parent's memory: it gets a **copy-on-write** copy. Both
+# processes start out mapping the same physical pages, marked read-only; the first write by
+# either side makes the kernel copy that page for the writer. So the child sees the parent's
+# data as it was at the instant of the fork, and nothing either side writes afterwards is seen
+# by the other (notebook 01 shows it with a list). What is shared after a fork is only what the
+# kernel shares: open file descriptors (pipes, sockets) and explicit shared memory.
+#
+# The real hazard is **threads**. `fork` copies every byte of memory but only **one thread**,
+# the one that called it. If another thread held a lock at that instant — the lock of a
+# logging handler, of `sys.stdout`, of malloc inside a C library — the child has the lock,
+# locked, and no thread that will ever release it: the first time the child takes it, it
+# hangs. The cell shows it safely: a thread of the parent holds a lock across the fork, and the
+# child tries to take it with a timeout. (Python 3.12 and later warn about this:
+# `DeprecationWarning: This process is multi-threaded, use of fork() may lead to deadlocks in
+# the child`.) A Jupyter kernel always has other threads; the `forkserver` and `spawn` start
+# methods avoid the hazard by starting children from a fresh, single-threaded process.
+
+# %%
+import os
+import threading
+
+lock = threading.Lock()
+held, release = threading.Event(), threading.Event()
+
+
+def holder():
+    with lock:  # hold the lock across the fork below
+        held.set()
+        release.wait(5)
+
+
+t = threading.Thread(target=holder)
+t.start()
+held.wait(5)
+parent_threads = threading.active_count()
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:  # the child: one thread only; report through the pipe, touch no other lock
+    got = lock.acquire(timeout=0.2)  # the thread holding it was not copied into this process
+    os.write(w, b"%d %d" % (got, threading.active_count()))
+    os._exit(0)
+release.set()
+t.join()
+os.waitpid(pid, 0)
+os.close(w)
+got, threads = os.read(r, 100).split()
+os.close(r)
+print("threads running in the parent when it forked, more than one:", parent_threads > 1)
+print("threads running in the child:", int(threads))
+print("the child could take the lock the parent's other thread held:", got == b"1")
 
 # %% [markdown]
 # ## Pitfall 1: greenlets spawned before a fork run on both sides
@@ -343,7 +432,9 @@ print("1 MiB through cat and back intact:", echoed == data)
 #
 # - The source's relay example is Python 2 (`xrange`, `"hi"` as bytes-like `str`); above it is
 #   Python 3, with the fork start method named explicitly: from Python 3.14 the default on Linux
-#   is `forkserver`, and `multiprocessing` children no longer share the parent's memory.
+#   is `forkserver`, whose children start from a fresh server process instead of a
+#   copy-on-write copy of the parent (so they do not inherit its greenlets, its threads' held
+#   locks, or its data: arguments travel pickled).
 # - The source's `put_msg` calls `wait_write` and then a *blocking* `send`; as it says itself,
 #   that can still block the thread for a large message (pitfall 2). Either keep messages small
 #   or write in a non-blocking loop.
