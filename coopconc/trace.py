@@ -232,5 +232,21 @@ def timeline(tracer: Tracer, ax=None, x: str = "time", title: str | None = None)
     clock = "virtual " if tracer.virtual else ""
     ax.set_xlabel(f"{clock}time (s)" if x == "time" else "hand-over number")
     ax.set_title(title or "who ran when (dark: running, pale: waiting)")
+    from matplotlib.patches import Patch  # noqa: PLC0415 -- only the course needs matplotlib
+
+    ax.legend(
+        handles=[
+            Patch(
+                facecolor="#1f4e79", label="running\n(too short to see:\ndrawn at a minimum width)"
+            ),
+            Patch(
+                facecolor="#f4b183", alpha=0.8, label="waiting\n(labelled with why,\nwhere it fits)"
+            ),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        frameon=False,
+    )
     ax.figure.tight_layout()
     return ax

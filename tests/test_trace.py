@@ -64,6 +64,8 @@ def test_timeline_draws_one_row_per_greenlet():
     assert [label.get_text() for label in ax.get_yticklabels()] == ["main", "worker-1", "worker-2"]
     assert ax.get_xlabel() == "virtual time (s)"
     assert t.timeline(x="step").get_xlabel() == "hand-over number"
+    keys = [text.get_text().split("\n")[0] for text in ax.get_legend().get_texts()]
+    assert keys == ["running", "waiting"]  # the picture carries its own key
     with pytest.raises(ValueError, match="x must be 'time' or 'step'"):
         t.timeline(x="seconds")
 

@@ -154,19 +154,22 @@ plt.show()
 # %% [markdown]
 # ## How the pieces fit
 #
-# coopconc is built in layers; each one uses only the layers under it:
+# coopconc is built in layers; each one uses only the layers under it (and modules of its own
+# layer):
 #
 # ```
+#  tools        trace, monitor, measure, bench, exercises            (00, 01, 19)
+#     |         (they watch or measure everything below)
 #  servers      StreamServer, WSGIServer, the chat room              (16, 17)
 #     |
-#  I/O          socket, select, subprocess, threadpool, monkey       (08, 14, 18)
+#  I/O          socket, select, subprocess, threadpool, monkey, zmq  (08, 14, 18)
 #     |
 #  primitives   Event, AsyncResult, Queue, Semaphore, Lock, Pool,    (09-13, 15)
 #     |         local, Actor
-#  Greenlet     spawn, join, kill, Timeout                           (04-07)
+#  Greenlet     spawn, join, kill, Timeout, signal                   (04-07)
 #     |
 #  hub          the loop, the one waiting path (Waiter), timers,     (03)
-#               the virtual clock
+#               the virtual clock; exceptions
 # ```
 #
 # The important line is the bottom one. Everything that waits — `sleep`, `join`, `Event.wait`,
@@ -175,43 +178,63 @@ plt.show()
 # tracer above name the reason of every wait, and what lets the deadlock report of notebook 19
 # name every blocked greenlet.
 #
-# The picture below is drawn from the package as it is installed: every module of `coopconc`,
-# placed in its layer, with an arrow for every `import` of one coopconc module by another.
+# The picture below checks the claim against the package as it is installed: every module (or
+# subpackage) of `coopconc`, placed in its layer, with an arrow for every `import` of one by
+# another — grey when it goes down or sideways, red if one ever went up a layer. The cell also
+# prints the upward imports it found, and any module it could not place.
 
 # %%
+# coopconc only: reads coopconc's own source files
 import ast
 import pathlib
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
 import coopconc
 
 LAYERS = {
-    "hub": ["hub", "exceptions", "trace", "monitor", "measure"],
+    "hub": ["hub", "exceptions"],
     "Greenlet": ["greenlet", "timeout", "signal"],
     "primitives": ["event", "queue", "lock", "pool", "local", "actor"],
     "I/O": ["socket", "select", "subprocess", "threadpool", "monkey", "zmq"],
-    "servers": ["server", "pywsgi"],
+    "servers": ["baseserver", "server", "pywsgi"],
+    "tools": ["trace", "monitor", "measure", "bench", "exercises"],
 }
+layer_of = {name: row for row, names in enumerate(LAYERS.values()) for name in names}
 
 package = pathlib.Path(coopconc.__file__).parent
-modules = {p.stem for p in package.glob("*.py") if not p.stem.startswith("_")}
+sources = {}  # module or subpackage name -> its .py files
+for path in sorted(package.iterdir()):
+    if path.name.startswith("_"):
+        continue
+    if path.suffix == ".py":
+        sources[path.stem] = [path]
+    elif (path / "__init__.py").exists():
+        sources[path.name] = sorted(path.rglob("*.py"))
+
 imports = {}
-for name in modules:
-    tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+for name, files in sources.items():
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("coopconc."):
-            found.add(node.module.split(".")[1])
-    imports[name] = found & modules - {name}
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("coopconc."):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("coopconc."))
+    imports[name] = found & set(sources) - {name}
 
 position = {}
-for row, (layer, names) in enumerate(LAYERS.items()):
-    present = [n for n in names if n in modules]
+for row, names in enumerate(LAYERS.values()):
+    present = [n for n in names if n in sources]
     for col, n in enumerate(present):
         position[n] = (col * 1.6, row)
 
-fig, ax = plt.subplots(figsize=(10, 4.5))
+upward = sorted((a, b) for a, targets in imports.items() for b in targets if a in layer_of and b in layer_of and layer_of[b] > layer_of[a])
+print("imports that go up a layer:", upward or "none")
+print("modules in no layer:", sorted(set(sources) - set(layer_of)) or "none")
+
+fig, ax = plt.subplots(figsize=(10, 5))
 boxes = {}
 for name, (x, y) in position.items():
     boxes[name] = ax.text(
@@ -221,23 +244,34 @@ for name, (x, y) in position.items():
 for name, targets in sorted(imports.items()):
     for target in sorted(targets):
         if name in boxes and target in boxes:
+            colour = "tab:red" if (name, target) in upward else "#888888"
             ax.annotate(
                 "", xy=position[target], xytext=position[name], zorder=2,
                 arrowprops={
-                    "arrowstyle": "-|>", "color": "#888888", "lw": 0.8,
+                    "arrowstyle": "-|>", "color": colour, "lw": 0.8,
                     "patchA": boxes[name].get_bbox_patch(),
                     "patchB": boxes[target].get_bbox_patch(),
                     "connectionstyle": "arc3,rad=0.15",
                 },
             )
-ax.set_yticks(range(len(LAYERS)))
-ax.set_yticklabels(LAYERS)
+ax.set_yticks(range(len(LAYERS)), list(LAYERS))
 ax.set_xlim(-0.8, 6 * 1.6)
 ax.set_ylim(-0.6, len(LAYERS) - 0.4)
 ax.set_xticks([])
-ax.set_title("coopconc's modules by layer; an arrow means 'imports'")
+ax.set_ylabel("layer (each uses only the ones below)")
+ax.set_title("coopconc's modules by layer; an arrow A -> B means 'A imports B'")
+ax.legend(
+    handles=[
+        Line2D([], [], color="#888888", marker=">", label="import down or sideways"),
+        Line2D([], [], color="tab:red", marker=">", label="import up a layer (breaks the layering)"),
+    ],
+    loc="lower right", fontsize=8,
+)
 fig.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("00_layers.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## How coopconc does it

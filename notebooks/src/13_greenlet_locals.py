@@ -235,7 +235,33 @@ print(data)
 #   a greenlet's data when it dies — shown above — and must not let a new greenlet see the
 #   data of a dead one that happened to have the same `id`.
 # - **Werkzeug is not needed** for the request proxy: the `LocalProxy` above is the whole idea.
-#   (Modern Flask uses `contextvars`, which gevent also makes greenlet-local.)
+#   (Modern Flask uses `contextvars`. Those are greenlet-local too, and not thanks to gevent:
+#   greenlet itself, since version 1.0, gives every greenlet its own `contextvars` context, so
+#   a `ContextVar` set in one greenlet is not seen in another — with gevent, with coopconc, or
+#   with raw greenlets.) Shown with raw greenlets, no gevent or coopconc imported:
+
+# %%
+import contextvars
+
+import greenlet
+
+request = contextvars.ContextVar("request", default="none")
+seen = []
+
+
+def handler(name):
+    request.set(name)  # set in this greenlet's own context
+    greenlet.getcurrent().parent.switch()  # let the other handler run and set its own
+    seen.append((name, request.get()))
+
+
+a, b = greenlet.greenlet(handler), greenlet.greenlet(handler)
+a.switch("A")
+b.switch("B")
+a.switch()
+b.switch()
+print("each handler still sees its own value:", seen)
+print("the main greenlet's value is untouched:", request.get())
 
 # %% [markdown]
 # ## How coopconc does it

@@ -34,7 +34,7 @@
 # under another name) keeps the original, which blocks the whole OS thread. It stands for every
 # call that blocks outside the hub: a C database driver, a C DNS lookup, a file on a slow disk.
 #
-# A `ticker` greenlet notes a tick every 20 ms; a `worker` greenlet calls `blocking_sleep(0.3)`.
+# A `ticker` greenlet notes a tick every 10 ms; a `worker` greenlet calls `blocking_sleep(0.1)`.
 # The worker counts the ticks that happened while it was blocked. This runs on the **real
 # clock** (a blocking call blocks real time), so we print only facts that hold on every run.
 
@@ -47,14 +47,14 @@ ticks = []
 
 
 def ticker():
-    for _ in range(20):
+    for _ in range(15):
         ticks.append(coopconc.now())
-        coopconc.sleep(0.02)
+        coopconc.sleep(0.01)
 
 
 def worker():
     before = len(ticks)
-    blocking_sleep(0.3)
+    blocking_sleep(0.1)
     print("ticks while the worker was blocked:", len(ticks) - before)
 
 
@@ -65,10 +65,10 @@ t.start()
 w.start()
 coopconc.joinall([t, w])
 longest_gap = max(b - a for a, b in zip(ticks, ticks[1:]))
-print("the ticker's longest gap between two ticks was at least 0.3 s:", longest_gap >= 0.29)
+print("the ticker's longest gap between two ticks was at least 0.1 s:", longest_gap >= 0.095)
 
 # %% [markdown]
-# **The fix:** wait *through the hub*. `coopconc.sleep(0.3)` parks only the worker; the hub
+# **The fix:** wait *through the hub*. `coopconc.sleep(0.1)` parks only the worker; the hub
 # goes on running the ticker meanwhile. For a call that has no cooperative version (a C
 # library), hand it to a real OS thread with `coopconc.threadpool.ThreadPool`: the calling
 # greenlet waits on the result cooperatively, and only it waits.
@@ -84,17 +84,17 @@ pool = ThreadPool(2)
 
 
 def ticker():
-    for _ in range(20):
+    for _ in range(15):
         ticks.append(coopconc.now())
-        coopconc.sleep(0.02)
+        coopconc.sleep(0.01)
 
 
 def worker(how):
     before = len(ticks)
     if how == "coopconc.sleep":
-        coopconc.sleep(0.3)
+        coopconc.sleep(0.1)
     else:
-        pool.spawn(blocking_sleep, 0.3).get()  # blocks a worker thread, not the hub
+        pool.spawn(blocking_sleep, 0.1).get()  # blocks a worker thread, not the hub
     print(f"{how}: the ticker ticked while the worker waited:", len(ticks) > before)
 
 
@@ -111,7 +111,7 @@ pool.kill()
 # %% [markdown]
 # The picture: the same two programs, recorded by `coopconc.trace.Tracer` on the real clock
 # (counted from 0 by a small `Stopwatch` clock given to the hub, so both rows start together).
-# At the top, the worker's dark bar is 0.3 s long — it *ran* for 0.3 s, as far as the hub can
+# At the top, the worker's dark bar is 0.1 s long — it *ran* for 0.3 s, as far as the hub can
 # tell, and the ticker's row has a hole of the same length. At the bottom, the worker waits
 # (pale bar) and the ticker's short dark bars go on all along.
 
@@ -140,11 +140,11 @@ class Stopwatch:
 
 def run(pause):
     def ticker():
-        for _ in range(20):
-            coopconc.sleep(0.02)
+        for _ in range(15):
+            coopconc.sleep(0.01)
 
     def worker():
-        pause(0.3)
+        pause(0.1)
 
     previous = set_hub_clock(Stopwatch())
     try:
@@ -161,16 +161,19 @@ def run(pause):
 
 
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True)
-run(blocking_sleep).timeline(ax=top, title="worker calls the real time.sleep(0.3): all frozen")
-run(coopconc.sleep).timeline(ax=bottom, title="worker calls coopconc.sleep(0.3): ticker goes on")
+run(blocking_sleep).timeline(ax=top, title="worker calls the real time.sleep(0.1): all frozen")
+run(coopconc.sleep).timeline(ax=bottom, title="worker calls coopconc.sleep(0.1): ticker goes on")
 fig.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("19_blocking.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## Pitfall 2: a busy CPU starves the others
 #
 # A greenlet that computes without ever waiting is never interrupted. Below, `cruncher` does a
-# few million multiplications; `ticker` wants to tick every 20 ms and cannot.
+# couple of million multiplications; `ticker` wants to tick every 20 ms and cannot.
 #
 # Nothing in the program complains — unless we watch it. `coopconc.monitor.BlockingMonitor`
 # starts a watchdog OS thread that notices when the same greenlet has been running for longer
@@ -204,7 +207,7 @@ def crunch(n):
 
 with BlockingMonitor(threshold=0.1, stream=io.StringIO()) as monitor:
     t = coopconc.Greenlet(ticker)
-    c = coopconc.Greenlet(crunch, 3_000_000)
+    c = coopconc.Greenlet(crunch, 2_000_000)
     t.name, c.name = "ticker", "cruncher"
     t.start()
     c.start()
@@ -234,7 +237,7 @@ def crunch(n):
 
 
 with BlockingMonitor(threshold=0.1, stream=sys.stdout):
-    c = coopconc.Greenlet(crunch, 3_000_000)
+    c = coopconc.Greenlet(crunch, 2_000_000)
     c.name = "cruncher"
     c.start()
     c.join()
@@ -274,7 +277,7 @@ def crunch_politely(n, every=10_000):
 
 with BlockingMonitor(threshold=0.1, stream=io.StringIO()) as monitor:
     t = coopconc.Greenlet(ticker)
-    c = coopconc.Greenlet(crunch_politely, 3_000_000)
+    c = coopconc.Greenlet(crunch_politely, 1_500_000)
     t.name, c.name = "ticker", "cruncher"
     t.start()
     c.start()
@@ -285,12 +288,19 @@ print("reports about the cruncher:", sum(r.greenlet == 'greenlet "cruncher"' for
 # %% [markdown]
 # The two runs, one above the other on the same (real) time axis. The greedy cruncher runs in
 # one piece and the ticker's first tick comes only after it. The polite one hands over
-# about 300 times, and the ticker's turns fall in between.
+# about 170 times (500 000 steps, a `sleep(0)` every 3 000), and the ticker's turns fall in
+# between.
 #
 # How often is often enough? `sleep(0)` lets the greenlets that are *ready* run, at once; a
 # greenlet waiting for a *timer* (the ticker) gets its turn when the hub next looks at its
-# timers, which it does after a batch of callbacks (at least 64, and at least 5 ms, as in
-# gevent). So yield every millisecond or so, not every second.
+# timers, which it does after a batch of callbacks. coopconc's hub looks at the clock every 64
+# callbacks and ends the batch once 5 ms (`coopconc.hub.SWITCH_INTERVAL`) have passed. gevent
+# does the same with other numbers: every 50 callbacks on its default libev loop
+# (`DEF CALLBACK_CHECK_COUNT = 50` in `src/gevent/libev/corecext.pyx`, and
+# `CALLBACK_CHECK_COUNT = 50` in `src/gevent/_ffi/loop.py` for the CFFI loop), every 100 on
+# libuv (`CALLBACK_CHECK_COUNT = max(AbstractLoop.CALLBACK_CHECK_COUNT, 100)` in
+# `src/gevent/libuv/loop.py`), against `gevent.getswitchinterval()`, 5 ms by default (read in
+# gevent 26.9.0 and on gevent's GitHub). So yield every millisecond or so, not every second.
 
 # %%
 import time
@@ -317,7 +327,7 @@ class Stopwatch:
 def run(every):
     def ticker():
         for _ in range(10):
-            coopconc.sleep(0.02)
+            coopconc.sleep(0.01)
 
     def crunch(n):
         total = 0
@@ -331,7 +341,7 @@ def run(every):
     try:
         with Tracer() as tracer:
             t = coopconc.Greenlet(ticker)
-            c = coopconc.Greenlet(crunch, 1_000_000)
+            c = coopconc.Greenlet(crunch, 500_000)
             t.name, c.name = "ticker", "cruncher"
             t.start()
             c.start()
@@ -345,7 +355,10 @@ fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True)
 run(None).timeline(ax=top, title="greedy cruncher")
 run(3_000).timeline(ax=bottom, title="cruncher with sleep(0) every 3 000 steps")
 fig.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("19_cpu.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # The monitor catches pitfall 1 too: a blocking call is, for the hub, a greenlet that runs and
@@ -360,7 +373,7 @@ from coopconc.monitor import BlockingMonitor
 
 
 def fetch_report():
-    blocking_sleep(0.3)  # stands for a C library call that blocks
+    blocking_sleep(0.2)  # stands for a C library call that blocks
 
 
 with BlockingMonitor(threshold=0.1, stream=io.StringIO()) as monitor:
