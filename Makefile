@@ -38,9 +38,11 @@ lab: venv
 	$(VENV)/bin/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --ServerApp.root_dir=notebooks
 
 # The notebooks are written in notebooks/src/*.py; this builds and runs every one of them
-# (`make notebooks NB="04 07"` for some).
+# (`make notebooks NB="04 07"` for some), then rebuilds their Chinese copies in notebooks/zh/
+# (no kernel run: `notebooks/build_zh.py --status` lists translations to bring up to date).
 notebooks: venv
 	$(PY) notebooks/build.py $(NB)
+	$(PY) notebooks/build_zh.py $(NB)
 
 html: venv
 	$(PY) notebooks/export_html.py build/html
