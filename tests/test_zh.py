@@ -12,6 +12,8 @@ replacing its markdown cells with the translations in notebooks/zh/src/NN_name.m
 3. The committed Chinese notebook is what the build makes now (no one forgot to rebuild),
    and a translation is Chinese (has CJK characters).
 4. The build itself: a stale translation is never shown as if it were current.
+5. Bold and italics survive in Chinese: CommonMark does not accept `**` between a Chinese
+   letter and a quotation mark, and would show the asterisks.
 """
 
 import glob
@@ -110,6 +112,33 @@ def test_translations_are_chinese_and_the_notebook_is_rebuilt(english):
             f"{zh_path.name} cell {number} is not what the translations give now; "
             "rebuild with `python notebooks/build_zh.py`"
         )
+
+
+def literal_asterisks(markdown_to_html, text):
+    """Lines of the rendered text that still show a `*`: emphasis CommonMark did not accept.
+    Chinese text needs care here: `中**“引文”**后` is not bold (a `**` between a letter and a
+    punctuation mark neither opens nor closes), so it is shown with its asterisks."""
+    html = markdown_to_html(text)
+    html = re.sub(r"<(code|pre)>.*?</\1>", "", html, flags=re.S)
+    return [line for line in html.splitlines() if "*" in line]
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=ids(ENGLISH))
+def test_translations_render_their_emphasis(english):
+    mistune = pytest.importorskip("mistune")  # nbconvert's Markdown renderer (CommonMark rules)
+    render = mistune.create_markdown(plugins=["table"])
+    broken = []
+    for block in build_zh.load(english):
+        if block.todo or literal_asterisks(render, block.en):
+            continue
+        broken += [
+            f"block {block.hash}: {line[:100]}" for line in literal_asterisks(render, block.zh)
+        ]
+    assert not broken, (
+        f"{english.stem}: emphasis shown as literal asterisks (put a space between `**` and the "
+        "Chinese text next to it, or move the `**` inside the quotation marks):\n  "
+        + "\n  ".join(broken)
+    )
 
 
 def test_no_chinese_notebook_without_an_english_one():
