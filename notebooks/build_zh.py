@@ -88,6 +88,14 @@ def english_notebooks(prefixes=()) -> list[pathlib.Path]:
     return notebooks
 
 
+def orphans() -> list[pathlib.Path]:
+    """Chinese notebooks whose English notebook no longer exists."""
+    names = {p.name for p in english_notebooks()}
+    return sorted(
+        p for p in ZH.glob("*.ipynb") if re.match(r"\d\d_", p.name) and p.name not in names
+    )
+
+
 def source_of(english: pathlib.Path) -> pathlib.Path:
     return ZH_SRC / (english.stem + ".md")
 
@@ -264,6 +272,10 @@ def main(argv=None) -> int:
         for rep in reports:
             left = len(rep.missing)
             print(f"  {rep.notebook}: " + (f"{left} to translate" if left else "complete"))
+        names = {p.stem for p in english_notebooks()}
+        for md in sorted(ZH_SRC.glob("*.md")):
+            if md.stem not in names:
+                print(f"  {md.name}: translates no English notebook (renamed? rename it too)")
         return 1 if any(r.missing for r in reports) else 0
     if args.sync:
         for english in notebooks:
@@ -274,6 +286,10 @@ def main(argv=None) -> int:
         target, untranslated = build(english)
         note = f" ({untranslated} cell(s) still in English)" if untranslated else ""
         print(f"built {target.relative_to(HERE.parent)}{note}")
+    if not args.prefixes:
+        for gone in orphans():
+            gone.unlink()
+            print(f"removed {gone.relative_to(HERE.parent)}: its English notebook is gone")
     return 0
 
 
