@@ -275,7 +275,9 @@ def main(argv=None) -> int:
         names = {p.stem for p in english_notebooks()}
         for md in sorted(ZH_SRC.glob("*.md")):
             if md.stem not in names:
-                print(f"  {md.name}: translates no English notebook (renamed? rename it too)")
+                print(
+                    f"  {md.name}: no English notebook {md.stem}.ipynb here (not merged yet, or renamed)"
+                )
         return 1 if any(r.missing for r in reports) else 0
     if args.sync:
         for english in notebooks:
