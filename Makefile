@@ -16,7 +16,7 @@ NBVAL_RUN := if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 	  $(NBVAL) || { rc=$$?; [ $$rc -eq 5 ] || exit $$rc; }; \
 	else echo "nbval: no notebooks in notebooks/ yet, nothing to check"; fi
 
-.PHONY: venv lab test unit nbval notebooks html bench lint format clean distclean
+.PHONY: venv lab test unit nbval notebooks html course-times bench lint format clean distclean
 
 # ---- environment -----------------------------------------------------------
 
@@ -46,6 +46,11 @@ notebooks: venv
 
 html: venv
 	$(PY) notebooks/export_html.py build/html
+
+# How long each notebook's cells take, as a teacher runs them in class (a report, not a test;
+# `make course-times NB="01 19"` for some; COOPCONC_FULL=1 for the full-size measurements).
+course-times: venv
+	$(PY) notebooks/course_times.py $(NB)
 
 # ---- checks ----------------------------------------------------------------
 

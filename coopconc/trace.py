@@ -231,6 +231,10 @@ def timeline(tracer: Tracer, ax=None, x: str = "time", title: str | None = None)
     ax.invert_yaxis()
     clock = "virtual " if tracer.virtual else ""
     ax.set_xlabel(f"{clock}time (s)" if x == "time" else "hand-over number")
+    if x == "step":
+        from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 -- only the course needs it
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # hand-overs are counted
     ax.set_title(title or "who ran when (dark: running, pale: waiting)")
     from matplotlib.patches import Patch  # noqa: PLC0415 -- only the course needs matplotlib
 

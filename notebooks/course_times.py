@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -41,7 +42,7 @@ def cell_times(path: pathlib.Path) -> tuple[list[tuple[int, float]], float]:
         resources={"metadata": {"path": str(HERE)}},
     )
     t0 = time.perf_counter()
-    client.execute()
+    client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up chatter is not the report
     wall = time.perf_counter() - t0
     times = []
     for index, cell in enumerate(nb.cells):

@@ -94,8 +94,11 @@ with coopconc.virtual_clock(), Tracer() as tracer:
     pong.start()
     coopconc.joinall([ping, pong])
 
-tracer.timeline(title="ping and pong under the virtual clock")
-plt.show()
+fig = tracer.timeline(title="ping and pong under the virtual clock").figure
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("00_ping_pong.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## The map: one notebook per section of the source

@@ -278,7 +278,10 @@ for ax, run in zip(axes, (synchronous, asynchronous)):
         run()
     tracer.timeline(ax=ax, title=f"{run.__name__}: {tracer.segments()[-1].end:.1f}s in all")
     print(run.__name__, "rows:", tracer.who())
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("04_sync_async.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## Errata

@@ -272,7 +272,10 @@ ax.set_xlabel("virtual time (s)")
 ax.set_title("what state() said, every half second")
 ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
 fig.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("06_states.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## Being told when a greenlet ends: links
@@ -373,11 +376,16 @@ with coopconc.virtual_clock():
 # when the signal arrives — so `fn` may block, e.g. in `kill()`.
 #
 # A signal sent to this notebook would hit the Jupyter kernel, so the program runs as a
-# **child process**: the cell writes it to a temporary file, starts it, waits until it says it
-# is running, sends *it* `SIGQUIT`, and prints what it wrote and how it exited.
+# **child process**: the cell writes it to a temporary file, starts it, waits (at most 30 s)
+# until it says it is running, sends *it* `SIGQUIT`, and prints what it wrote and how it
+# exited. Nothing can hang: if the child does not exit within 10 s it is killed. (A process
+# started in the background by a shell inherits `SIGQUIT` *ignored*; the programs below set
+# the signal's disposition themselves first, so they behave the same however Jupyter was
+# started.)
 
 # %%
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -390,6 +398,7 @@ PROGRAM = textwrap.dedent(
 
     import coopconc
 
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)  # not inherited "ignored" from a background job
 
     def run_forever():
         print("worker: running, will sleep for 1000 seconds", flush=True)
@@ -420,9 +429,15 @@ with tempfile.TemporaryDirectory() as tmp:
     child = subprocess.Popen(
         [sys.executable, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    first_line = child.stdout.readline()  # the worker runs, so the handler is installed
+    ready, _, _ = select.select([child.stdout], [], [], 30)
+    first_line = child.stdout.readline() if ready else ""  # the worker runs: handler installed
     child.send_signal(signal.SIGQUIT)  # to the child only, never to this kernel
-    rest, errors = child.communicate(timeout=60)
+    try:
+        rest, errors = child.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()  # never leave it running
+        rest, errors = child.communicate()
+        errors += "(did not exit within 10 s of SIGQUIT: killed)"
 
 print("the child printed:")
 for line in (first_line + rest).splitlines():
@@ -432,13 +447,13 @@ print("its exit status:", child.returncode)
 
 # %% [markdown]
 # The same program **without** `signal_handler`, for comparison. `SIGQUIT`'s default action
-# kills the process at once (and would write a core dump; the cell switches core dumps off for
-# the child). The exit status is minus the signal number, and the worker's `finally` block
+# kills the process at once (and would write a core dump; the program switches core dumps off
+# for itself). The exit status is minus the signal number, and the worker's `finally` block
 # never ran.
 
 # %%
 import os
-import resource
+import select
 import signal
 import subprocess
 import sys
@@ -447,7 +462,13 @@ import textwrap
 
 PROGRAM = textwrap.dedent(
     """
+    import resource
+    import signal
+
     import coopconc
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGQUIT would write a core dump: none
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)  # the default action, even if started ignored
 
 
     def run_forever():
@@ -464,24 +485,21 @@ PROGRAM = textwrap.dedent(
 )
 
 
-def no_core_dumps():
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "server.py")
     with open(path, "w") as f:
         f.write(PROGRAM)
     child = subprocess.Popen(
-        [sys.executable, path],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=no_core_dumps,
+        [sys.executable, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    first_line = child.stdout.readline()
+    ready, _, _ = select.select([child.stdout], [], [], 30)
+    first_line = child.stdout.readline() if ready else ""
     child.send_signal(signal.SIGQUIT)
-    rest, errors = child.communicate(timeout=60)
+    try:
+        rest, errors = child.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()  # never leave it running
+        rest, errors = child.communicate()
 
 print("the child printed:")
 for line in (first_line + rest).splitlines():

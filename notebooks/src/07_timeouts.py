@@ -134,6 +134,8 @@ with coopconc.virtual_clock():
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 import coopconc
 from coopconc import Timeout
@@ -164,7 +166,17 @@ ax.axvline(LIMIT, color="k", linestyle="--", linewidth=1)
 rows = tracer.who()
 for g, seconds in zip(jobs, (0.5, 1.0, 2.0, 3.0)):  # dotted outline: what each job asked for
     ax.barh(rows.index(g.name), seconds, height=0.5, fill=False, edgecolor="grey", linestyle=":")
-plt.show()
+key = [
+    Line2D([], [], color="k", linestyle="--", label=f"the timeout ({LIMIT} s)"),
+    Patch(fill=False, edgecolor="grey", linestyle=":", label="the sleep each job asked for"),
+]
+ax.add_artist(ax.get_legend())  # keep the timeline's own key (running, waiting) ...
+ax.legend(handles=key, loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8, frameon=False)  # ... and add these
+fig = ax.figure
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("07_timeouts.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## `with_timeout`: a function call with a deadline

@@ -220,7 +220,10 @@ fig, axes = plt.subplots(2, 1, figsize=(10, 8))
 tracer.timeline(ax=axes[0], title="setter and five waiters, by time")
 tracer.timeline(ax=axes[1], x="step", title="the same run, by hand-over")
 plt.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("09_event.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## Errata

@@ -130,6 +130,7 @@ print("Empty is queue.Empty:", Empty is queue.Empty)
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
 import coopconc
 from coopconc.queue import Queue
@@ -176,10 +177,17 @@ for row, (step, who, item) in enumerate(got):
     ax.text(step + 0.2, row, f"{item} -> {who}", va="center", fontsize=8)
 ax.set_yticks(range(len(got)), [item for _, _, item in got])
 ax.invert_yaxis()
+ax.set_xticks(range(0, len(events) + 1, 2))  # steps are counted
 ax.set_xlabel("step (one put or get per step)")
-ax.set_title("each item from put (left) to get (right); colour = consumer")
+ax.set_ylabel("item")
+ax.set_title("each item from put (left end) to get (right end)")
 ax.set_xlim(-0.5, len(events) + 3)
-plt.show()
+ax.legend(handles=[Line2D([], [], color=c, linewidth=6, label=f"taken by {who}") for who, c in colours.items()], loc="lower left", fontsize=8)
+fig.tight_layout()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("10_queue_order.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## More kinds of queue

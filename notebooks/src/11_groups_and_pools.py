@@ -238,12 +238,16 @@ axes[0].step(group_times, group_counts, where="post", label="Group() (no limit)"
 axes[0].step(pool_times, pool_counts, where="post", label="Pool(4)")
 axes[0].axhline(4, color="grey", linestyle=":", label="pool size")
 axes[0].set_xlabel("virtual time (s)")
-axes[0].set_ylabel("greenlets running")
+axes[0].set_ylabel("greenlets running (count)")
+axes[0].set_yticks(range(0, max(group_counts) + 1, 2))
 axes[0].set_title("20 jobs of 1-5 s: how many run at once")
 axes[0].legend()
 tracer.timeline(ax=axes[1], title="Pool(2), four jobs: main waits in Pool.spawn while it is full")
 plt.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("11_pools.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## The socket pool

@@ -89,14 +89,18 @@ with coopconc.virtual_clock():
 print("most inside at once:", max(k for _, k in samples), "- all done at t =", total)
 times, counts = zip(*samples)
 fig, ax = plt.subplots(figsize=(8, 3))
-ax.step(times, counts, where="post")
+ax.step(times, counts, where="post", label="downloads inside at that moment")
 ax.axhline(3, color="tab:red", linestyle="--", label="the semaphore's bound")
 ax.set_xlabel("virtual time (s)")
 ax.set_ylabel("downloads inside")
 ax.set_yticks(range(5))
 ax.set_title("BoundedSemaphore(3): never more than three at once")
 ax.legend(loc="lower left")
-plt.show()
+fig.tight_layout()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("12_semaphore.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## A lock is a semaphore of one

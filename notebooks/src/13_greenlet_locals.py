@@ -184,8 +184,11 @@ with coopconc.virtual_clock(), Tracer() as tracer:
         handlers.append(g)
     coopconc.joinall(handlers)
 print("each handler read back its own path:", [g.value for g in handlers])
-tracer.timeline(title="three requests in flight at once, each with its own ctx.path")
-plt.show()
+fig = tracer.timeline(title="three requests in flight at once, each with its own ctx.path").figure
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("13_requests.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## When is local data freed?

@@ -21,7 +21,8 @@
 # %% [markdown]
 # ## The source's example: a "cron" greenlet ticks while a child runs
 #
-# The child runs `sleep 1; uname` in a shell. A `cron` greenlet prints a line every 0.2 s.
+# The child runs `sleep 0.5; uname` in a shell. A `cron` greenlet prints a line every 0.1 s
+# (the source's child sleeps 1 s and its cron ticks every 0.2 s; both are halved here).
 # `communicate()` waits for the child's output — but only the *calling* greenlet waits; the
 # hub keeps running `cron`. Look for several `cron` lines before the child's answer `Linux`.
 # (How many exactly depends on timing by a few milliseconds, so the cell prints the first
@@ -39,11 +40,11 @@ def cron():
         ticks.append(coopconc.now())
         if len(ticks) <= 4:
             print("cron")
-        coopconc.sleep(0.2)
+        coopconc.sleep(0.1)  # the source: 0.2 s, with a 1 s child; both halved for class time
 
 
 g = coopconc.spawn(cron)
-sub = Popen(["sleep 1; uname"], stdout=PIPE, shell=True)
+sub = Popen(["sleep 0.5; uname"], stdout=PIPE, shell=True)
 out, err = sub.communicate()
 g.kill()
 print(out.rstrip().decode())
@@ -64,11 +65,11 @@ ticks = []
 def cron():
     while True:
         ticks.append(coopconc.now())
-        coopconc.sleep(0.2)
+        coopconc.sleep(0.1)
 
 
 g = coopconc.spawn(cron)
-out = subprocess.run(["sh", "-c", "sleep 0.6; uname"], capture_output=True).stdout
+out = subprocess.run(["sh", "-c", "sleep 0.3; uname"], capture_output=True).stdout
 ticks_during_child = len(ticks)
 g.kill()
 print(out.rstrip().decode())
@@ -93,23 +94,27 @@ ticks = []
 def cron():
     while True:
         ticks.append(coopconc.now())
-        coopconc.sleep(0.1)
+        coopconc.sleep(0.05)
 
 
 start = coopconc.now()
 g = coopconc.spawn(cron)
-child = Popen(["sleep", "0.8"])
+child = Popen(["sleep", "0.4"])
 child.wait()
 end = coopconc.now()
 g.kill()
 
-fig, ax = plt.subplots(figsize=(7, 1.8))
-ax.barh(["child"], [end - start], left=0, color="tab:orange")
-ax.plot([t - start for t in ticks], ["cron"] * len(ticks), "o", color="tab:blue")
+fig, ax = plt.subplots(figsize=(8, 2))
+ax.barh(["child"], [end - start], left=0, color="tab:orange", label="the child process, alive")
+ax.plot([t - start for t in ticks], ["cron"] * len(ticks), "o", color="tab:blue", label="a cron tick")
 ax.set_xlabel("seconds since the child started")
 ax.set_title("cron keeps ticking while Popen.wait() waits")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 plt.tight_layout()
-plt.show()
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("14_cron.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## Timeouts, kills, errors

@@ -143,8 +143,11 @@ with coopconc.virtual_clock(), Tracer() as tracer:
     coopconc.joinall([ping, pong])
     print("done at t =", coopconc.now(), "| handled:", ping.handled, pong.handled)
 
-tracer.timeline(title="ping/pong: each actor waits on its own inbox (Queue.get)")
-plt.show()
+fig = tracer.timeline(title="ping/pong: each actor waits on its own inbox (Queue.get)").figure
+if plt.isinteractive():
+    plt.show()
+else:
+    fig.savefig("15_ping_pong.png")  # run as a script: the picture is saved next to it
 
 # %% [markdown]
 # ## When an actor crashes
