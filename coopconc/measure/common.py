@@ -130,6 +130,32 @@ def best(repeat: int, run: Callable[..., float], *args) -> float:
     return min(run(*args) for _ in range(repeat))
 
 
+def time_each_kind(
+    measure: str,
+    runs: Mapping[str, Callable[[int], float]],
+    table: Mapping,
+    kinds: Iterable[str] | None,
+    n,
+    quick: bool | None,
+    repeat: int | None,
+    caller: str,
+    **extra: Mapping[str, object],
+) -> list[dict]:
+    """One row per kind: ``runs[kind](units)`` timed (best of the repeats), divided by units.
+
+    ``extra`` maps a column name to a per-kind value (``how=SWITCH_HOW``).
+    """
+    kinds = kinds_of(kinds, KINDS, caller)
+    quick = is_quick(quick)
+    rows = []
+    for kind in kinds:
+        units = n_for(kind, n, table, quick, caller)
+        seconds = best(repeats(repeat, quick, caller, kind), runs[kind], units)
+        columns = {name: values[kind] for name, values in extra.items()}
+        rows.append(row(measure, kind, units, seconds, seconds / units, **columns))
+    return rows
+
+
 def row(measure, kind, n, seconds, per_unit, unit="s", **extra) -> dict:
     return {
         "measure": measure,

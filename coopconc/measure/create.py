@@ -9,17 +9,7 @@ from collections.abc import Iterable, Mapping
 
 import greenlet
 
-from coopconc.measure.common import (
-    CREATE_N,
-    FORK,
-    KINDS,
-    best,
-    is_quick,
-    kinds_of,
-    n_for,
-    repeats,
-    row,
-)
+from coopconc.measure.common import CREATE_N, FORK, time_each_kind
 
 
 def _nothing():
@@ -102,11 +92,4 @@ def create_cost(
 
     One row per kind: ``{"measure": "create", "kind", "n", "seconds", "per_unit", "unit"}``.
     """
-    kinds = kinds_of(kinds, KINDS, "create_cost")
-    quick = is_quick(quick)
-    rows = []
-    for kind in kinds:
-        units = n_for(kind, n, CREATE_N, quick, "create_cost")
-        seconds = best(repeats(repeat, quick, "create_cost", kind), _CREATE[kind], units)
-        rows.append(row("create", kind, units, seconds, seconds / units))
-    return rows
+    return time_each_kind("create", _CREATE, CREATE_N, kinds, n, quick, repeat, "create_cost")

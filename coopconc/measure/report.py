@@ -167,6 +167,7 @@ def plot_costs(rows: list[dict], ax=None, title: str | None = None):
         loc="upper right",
     )
     ax.margins(y=0.3)
+    ax.figure.tight_layout()
     return ax
 
 
@@ -178,7 +179,7 @@ def plot_speedup(rows: list[dict], ax=None):
     if not rows:
         raise ValueError("plot_speedup(rows=[]): nothing to draw; pass cpu_scaling()'s rows")
     if ax is None:
-        _fig, ax = plt.subplots(figsize=(5, 3.5))
+        _fig, ax = plt.subplots(figsize=(6, 3.8))
     counts = sorted({r["workers"] for r in rows})
     cpus = os.cpu_count() or 1
     ax.plot(counts, [min(w, cpus) for w in counts], "k--", label=f"ideal ({cpus} CPUs)")
@@ -194,9 +195,10 @@ def plot_speedup(rows: list[dict], ax=None):
     ax.set_xlabel("workers sharing the same work (count)")
     ax.set_ylabel("speed-up over 1 worker (x)")
     gil = "GIL on" if gil_enabled() else "free-threaded, no GIL"
-    ax.set_title(f"Pure-Python CPU work: threads vs processes ({gil})")
+    ax.set_title(f"Pure-Python work split over workers ({gil})")
     ax.set_ylim(bottom=0)
-    ax.legend()
+    ax.legend(loc="lower right", fontsize=8)
+    ax.figure.tight_layout()
     return ax
 
 

@@ -17,17 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import greenlet
 
-from coopconc.measure.common import (
-    FORK,
-    KINDS,
-    SWITCH_N,
-    best,
-    is_quick,
-    kinds_of,
-    n_for,
-    repeats,
-    row,
-)
+from coopconc.measure.common import FORK, SWITCH_N, time_each_kind
 
 
 def _echo_connection(conn) -> None:
@@ -187,11 +177,6 @@ def switch_cost(
 
     One row per kind, with ``"how"`` saying what carries the hand-over.
     """
-    kinds = kinds_of(kinds, KINDS, "switch_cost")
-    quick = is_quick(quick)
-    rows = []
-    for kind in kinds:
-        units = n_for(kind, n, SWITCH_N, quick, "switch_cost")
-        seconds = best(repeats(repeat, quick, "switch_cost", kind), _SWITCH[kind], units)
-        rows.append(row("switch", kind, units, seconds, seconds / units, how=SWITCH_HOW[kind]))
-    return rows
+    return time_each_kind(
+        "switch", _SWITCH, SWITCH_N, kinds, n, quick, repeat, "switch_cost", how=SWITCH_HOW
+    )

@@ -305,6 +305,7 @@ ax.set_xlabel("message size (bytes, log scale)")
 ax.set_ylabel("microseconds per message (log)")
 ax.set_title("Moving one message, by size")
 ax.legend(fontsize=8)
+fig.tight_layout()
 if plt.isinteractive():
     plt.show()
 else:

@@ -156,7 +156,7 @@ fig, ax = plt.subplots(figsize=(9, 4))
 bars = ax.bar(labels, counts, color=colors)
 ax.bar_label(bars)  # the count on each bar
 ax.set_yticks(range(0, RUNS + 1, 2))  # counts of orders: whole numbers
-ax.set_ylim(0, RUNS + 2)
+ax.set_ylim(0, RUNS + 5)  # room for the legend above the bars
 ax.set_ylabel(f"distinct completion orders in {RUNS} runs (count)")
 ax.set_title("imap_unordered over range(10): how many different orders?")
 pools = [Patch(color="tab:red", label="multiprocessing pool of 10"), Patch(color="tab:blue", label="coopconc Pool(10)")]

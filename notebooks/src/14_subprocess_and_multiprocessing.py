@@ -348,7 +348,7 @@ got, threads = os.read(r, 100).split()
 os.close(r)
 print("threads running in the parent when it forked, more than one:", parent_threads > 1)
 print("threads running in the child:", int(threads))
-print("the child could take the lock the parent's other thread held:", got == b"1")
+print("Could the child take the lock the parent's other thread held?", "yes" if got == b"1" else "no")
 
 # %% [markdown]
 # ## Pitfall 1: greenlets spawned before a fork run on both sides
@@ -407,8 +407,8 @@ r, w = os.pipe()
 os.set_blocking(w, False)
 message = b"x" * 1_000_000
 written = os.write(w, message)
-print("one write after the pipe was reported writable took all 1 MB:", written == len(message))
-print("it took only a part:", 0 < written < len(message))
+print("Did one write, after the pipe was reported writable, take all 1 MB?", "yes" if written == len(message) else "no")
+print("Did it take a part of it?", "yes" if 0 < written < len(message) else "no")
 os.close(r)
 os.close(w)
 
