@@ -59,7 +59,6 @@ Taught in notebook 17 (long polling, websockets and the chat room).
 from __future__ import annotations
 
 import base64
-import collections
 import sys
 import traceback
 import weakref
@@ -70,14 +69,8 @@ import h11
 from greenlet import getcurrent
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
-from wsproto.events import (
-    AcceptConnection,
-    BytesMessage,
-    CloseConnection,
-    Ping,
-    Request,
-    TextMessage,
-)
+from wsproto.events import AcceptConnection, Request
+from wsproto.frame_protocol import FrameProtocol, Opcode, ParseFailed
 from wsproto.utilities import ProtocolError
 
 from coopconc.event import Event
@@ -107,12 +100,14 @@ TAKE_CONNECTION = "coopconc.take_connection"  # the hook coopconc.pywsgi puts in
 _READ_SIZE = 65536
 
 
-# The states in which wsproto lets us send each kind of frame.
-_OPEN_ONLY = frozenset({ConnectionState.OPEN})
-_CAN_SEND = collections.defaultdict(
-    lambda: _OPEN_ONLY,
-    {CloseConnection: frozenset({ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING})},
-)
+# The connection's states are wsproto's (ConnectionState); the frames' kinds too (Opcode).
+CONNECTING = ConnectionState.CONNECTING
+OPEN = ConnectionState.OPEN
+REMOTE_CLOSING = ConnectionState.REMOTE_CLOSING
+LOCAL_CLOSING = ConnectionState.LOCAL_CLOSING
+CLOSED = ConnectionState.CLOSED
+_TEXT, _BINARY, _PING, _CLOSE = Opcode.TEXT, Opcode.BINARY, Opcode.PING, Opcode.CLOSE
+_NO_FRAMES = iter(())
 
 
 class WebSocketError(OSError):
@@ -195,12 +190,14 @@ class WebSocket:
         self.close_reason: str = ""
         self.received = 0  # whole messages
         self.sent = 0
-        self._connection = connection
+        self._handshake = connection  # wsproto's handshake half, until accept()
+        self._frames = None  # wsproto's frame half (a FrameProtocol), from accept() on
+        self._state = CONNECTING
         self._socket = None
         self._accepted = False
         self._done = False  # the socket is closed; nothing more will be read or sent
         self._done_event = Event()
-        self._events: collections.deque = collections.deque()
+        self._parsed = _NO_FRAMES  # frames wsproto parsed that receive() has not handled yet
         self._reader = None  # the greenlet inside receive(), if any
         self._send_lock = Lock()
 
@@ -222,7 +219,7 @@ class WebSocket:
     @property
     def closed(self) -> bool:
         """True once the connection is closed or closing: nothing more can be sent."""
-        return self._done or (self._accepted and self._connection.state is not ConnectionState.OPEN)
+        return self._done or (self._accepted and self._state is not OPEN)
 
     @property
     def accepted(self) -> bool:
@@ -243,11 +240,14 @@ class WebSocket:
         self._socket = sock
         self._accepted = True
         sock.settimeout(self.idle_timeout)
+        answer = self._handshake.send(AcceptConnection())
+        # From now on only frames cross: wsproto's frame layer (no extensions negotiated) reads
+        # and writes them, and this object keeps the connection's state itself.
+        self._handshake = None
+        self._frames = FrameProtocol(client=False, extensions=[])
+        self._state = OPEN
         try:
-            sock.sendall(self._connection.send(AcceptConnection()))
-            # From now on talk to wsproto's frame-level Connection directly (the handshake
-            # wrapper around it is done; skipping it saves a generator per read).
-            self._connection = self._connection.connection
+            sock.sendall(answer)
         except OSError:
             self._finish(None, "", linger=False)
             return
@@ -274,19 +274,16 @@ class WebSocket:
         """Send one message: text for ``str``, binary for ``bytes`` (or as ``binary`` says)."""
         if not self._accepted:
             self.accept()
-        if binary is None:
-            binary = not isinstance(message, str)
-        if binary:
-            event = BytesMessage(
-                data=message.encode() if isinstance(message, str) else bytes(message)
-            )
+        kind = type(message)
+        if binary is None and (kind is str or kind is bytes):
+            payload = message  # wsproto sends str as text, bytes as binary
+        elif binary or (binary is None and not isinstance(message, str)):
+            payload = message.encode() if isinstance(message, str) else bytes(message)
         else:
-            event = TextMessage(
-                data=message if isinstance(message, str) else bytes(message).decode()
-            )
-        if self.closed:
+            payload = message if isinstance(message, str) else bytes(message).decode()
+        if self._done or self._state is not OPEN:
             raise WebSocketError(f"cannot send on {self!r}: it is closed (code {self.close_code})")
-        self._send_event(event)
+        self._send_frame(self._frames.send_data(payload, True))
         self.sent += 1
 
     def close(self, code: int = NORMAL, reason: str = "") -> None:
@@ -297,7 +294,7 @@ class WebSocket:
             return
         if self._done:
             return
-        if self._connection.state is ConnectionState.OPEN:
+        if self._state is OPEN:
             self._send_close(code, reason)
         if self._reader is not None:
             # The reading greenlet sees the client's close frame and finishes the job.
@@ -317,111 +314,133 @@ class WebSocket:
         elif self._done:
             state = f"closed code={self.close_code}"
         else:
-            state = self._connection.state.name.lower()
+            state = self._state.name.lower()
         return f"<WebSocket {self.path} {state} received={self.received} sent={self.sent}>"
 
     # -- inside -------------------------------------------------------------------------
+    #
+    # wsproto's FrameProtocol turns the bytes we feed it into frames: for a data frame the
+    # message's opcode (TEXT or BINARY, also for its continuation frames) and the payload
+    # (a str for text, already checked as UTF-8), for a close frame (code, reason). A frame
+    # that breaks the protocol raises ParseFailed, which carries the close code to send.
 
     def _receive_message(self):
         parts: list = []
         size = 0
+        limit = self.max_message_size
         while True:
-            while self._events:
-                event = self._events.popleft()
-                if isinstance(event, (TextMessage, BytesMessage)):
-                    data = event.data
-                    size += len(data.encode()) if isinstance(data, str) else len(data)
-                    if size > self.max_message_size:
-                        self._fail(MESSAGE_TOO_BIG, f"message over {self.max_message_size} bytes")
+            try:
+                for frame in self._parsed:
+                    opcode = frame.opcode
+                    if opcode is _TEXT or opcode is _BINARY:
+                        data = frame.payload
+                        n = len(data)
+                        if opcode is _TEXT and size + 4 * n > limit:
+                            n = len(data.encode())  # UTF-8 takes at most 4 bytes a character
+                        size += n
+                        if size > limit:
+                            self._fail(MESSAGE_TOO_BIG, f"message over {limit} bytes")
+                            return None
+                        if frame.message_finished:
+                            self.received += 1
+                            if not parts:
+                                return data
+                            parts.append(data)
+                            return ("" if opcode is _TEXT else b"").join(parts)
+                        parts.append(data)
+                    elif opcode is _PING:
+                        self._send_frame(self._frames.pong(frame.payload), quiet=True)
+                    elif opcode is _CLOSE:
+                        self._closed_by(*frame.payload)
                         return None
-                    parts.append(data)
-                    if event.message_finished:
-                        self.received += 1
-                        if isinstance(data, str):
-                            return "".join(parts)
-                        return b"".join(parts)
-                elif isinstance(event, Ping):
-                    self._send_event(event.response(), quiet=True)
-                elif isinstance(event, CloseConnection):
-                    self._closed_by(event)
-                    return None
-                # Pong: nothing to do.
-            if self._done:
+                    # A pong: nothing to do.
+            except ParseFailed as exc:
+                self._fail(exc.code, str(exc))
                 return None
-            if self._pump() is None and not self._events:
+            if self._done or not self._pump():
                 return None
 
-    def _pump(self):
-        """Read once from the socket into wsproto; None when the connection is over."""
+    def _pump(self) -> bool:
+        """Read once from the socket into wsproto; False when the connection is over."""
         try:
             data = self._socket.recv(_READ_SIZE)
         except TimeoutError:
             self._fail(GOING_AWAY, f"idle for {self.idle_timeout:g} s")
-            return None
+            return False
         except OSError:
             data = b""
         if self._done:
-            return None
-        return self._feed(data)
+            return False
+        if not data:
+            # The client hung up without a close frame: code 1006, as RFC 6455 7.1.5 says.
+            self._state = CLOSED
+            self._finish(self.close_code or 1006, self.close_reason, linger=False)
+            return False
+        self._feed(data)
+        return True
+
+    def _feed(self, data: bytes) -> None:
+        self._frames.receive_bytes(data)
+        self._parsed = self._frames.received_frames()
 
     def _await_close_reply(self) -> None:
         """Read (and drop) what the client still sends, until its close frame or a timeout."""
         self._reader = getcurrent()
         try:
             self._socket.settimeout(self.close_timeout)
-            while self._connection.state is not ConnectionState.CLOSED:
+            while True:
+                for frame in self._parsed:
+                    if frame.opcode is _CLOSE:
+                        self._state = CLOSED  # the reply: messages before it are too late
+                        return
                 data = self._socket.recv(_READ_SIZE)
                 if not data:
-                    break
-                self._connection.receive_data(data)
-                for _ in self._connection.events():
-                    pass  # the close reply moves the state to CLOSED; messages are too late
-        except (OSError, ProtocolError):
+                    return
+                self._feed(data)
+        except (OSError, ParseFailed):
             pass
         finally:
             self._reader = None
 
-    def _feed(self, data: bytes):
-        if self._connection.state is ConnectionState.CLOSED:
-            return None  # wsproto takes nothing more after the close handshake
-        self._connection.receive_data(data or None)  # None: the client hung up (close code 1006)
-        self._events.extend(self._connection.events())
-        return data or None
-
-    def _closed_by(self, event: CloseConnection) -> None:
-        state = self._connection.state
-        if state is ConnectionState.REMOTE_CLOSING:
-            # The client said goodbye first: answer with the same code, then hang up.
-            self._send_event(event.response(), quiet=True)
-            self._finish(event.code, event.reason or "", linger=True)
-        elif state is ConnectionState.CLOSED:
-            # Either the reply to our own close frame or a dropped connection (1006).
-            self._finish(
-                self.close_code or event.code, self.close_reason or event.reason or "", linger=False
-            )
+    def _closed_by(self, code: int, reason: str) -> None:
+        """The client's close frame arrived."""
+        if self._state is LOCAL_CLOSING:
+            # The reply to our own close frame.
+            self._state = CLOSED
+            self._finish(self.close_code or code, self.close_reason or reason, linger=False)
         else:
-            # wsproto found a protocol violation and made up this event (state still OPEN).
-            self._fail(event.code, event.reason or "")
+            # The client said goodbye first: answer with the same code, then hang up.
+            self._state = REMOTE_CLOSING
+            self._send_frame(self._frames.close(code, reason), quiet=True, closing=True)
+            self._finish(code, reason, linger=True)
 
     def _fail(self, code: int, reason: str) -> None:
         """Close because of something the client did (or did not do)."""
-        if self._connection.state is ConnectionState.OPEN:
+        if self._state is OPEN:
             self._send_close(code, reason)
         self._finish(code, reason, linger=True)
 
     def _send_close(self, code: int, reason: str) -> None:
         reason = reason.encode()[:120].decode(errors="ignore")  # a control frame holds 125 bytes
         self.close_code, self.close_reason = code, reason
-        self._send_event(CloseConnection(code=code, reason=reason), quiet=True)
+        self._send_frame(self._frames.close(code, reason), quiet=True, closing=True)
 
-    def _send_event(self, event, quiet: bool = False) -> None:
+    def _send_frame(self, frame: bytes, quiet: bool = False, closing: bool = False) -> None:
+        """Write one whole frame; the lock keeps frames of several greenlets apart.
+
+        Nothing but a close frame (``closing``) goes out once the client said goodbye, and
+        nothing at all after our close frame. ``quiet``: drop the frame instead of raising.
+        """
         with self._send_lock:
-            if self._done or (quiet and self._connection.state not in _CAN_SEND[type(event)]):
+            state = self._state
+            if self._done or not (state is OPEN or (closing and state is REMOTE_CLOSING)):
                 if quiet:
                     return
                 raise WebSocketError(f"cannot send on {self!r}: it is closed")
+            if closing:
+                self._state = CLOSED if state is REMOTE_CLOSING else LOCAL_CLOSING
             try:
-                self._socket.sendall(self._connection.send(event))
+                self._socket.sendall(frame)
             except OSError as exc:
                 self._finish(self.close_code or 1006, self.close_reason, linger=False)
                 if not quiet:
