@@ -8,6 +8,7 @@ by a client that still gets served, and the server's fds are counted before and 
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import socket
 import struct
@@ -376,6 +377,7 @@ def test_fds_come_back_after_many_connections_good_and_bad():
     app = WebSocketMiddleware(echo_app, max_message_size=1000)
     with ServedInThread(app) as served:
         time.sleep(0.1)
+        gc.collect()
         before = open_fds()
         for i in range(20):
             client = connect(served)
@@ -389,9 +391,10 @@ def test_fds_come_back_after_many_connections_good_and_bad():
             sock = upgraded(served)
             sock.close()  # vanishes
         deadline = time.monotonic() + 5
-        while open_fds() != before and time.monotonic() < deadline:
+        while open_fds() > before and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert open_fds() == before
+        # (fewer is fine: an earlier test's garbage may close its own fds meanwhile)
+        assert open_fds() <= before
 
 
 # -- the object itself ---------------------------------------------------------------------
