@@ -799,3 +799,22 @@ def test_the_process_exits_while_other_threads_wake_the_hub():
             continue
         assert done.stdout == "main done\n", done.stderr
     assert hung == 0, f"{hung} of 8 processes never exited"
+
+
+def test_waiting_fds_lists_the_fds_greenlets_wait_on_and_forgets_them_after():
+    from coopconc import socket as csocket
+
+    a, b = csocket.socketpair()
+    c, d = csocket.socketpair()
+    try:
+        readers = [coopconc.spawn(a.recv, 10), coopconc.spawn(c.recv, 10)]
+        sleep(0)
+        assert get_hub().waiting_fds() == sorted([a.fileno(), c.fileno()])
+        b.sendall(b"x")
+        assert readers[0].get(timeout=5) == b"x"
+        assert get_hub().waiting_fds() == [c.fileno()]
+        readers[1].kill()
+        assert get_hub().waiting_fds() == []
+    finally:
+        for s in (a, b, c, d):
+            s.close()

@@ -132,6 +132,13 @@ class FdWaits:
                 self._poller.unregister(fd)
         self._kept.clear()
 
+    def waiting_fds(self) -> list[int]:
+        """The fds some greenlet is waiting on now, in ascending order.
+
+        coopconc's addition, not gevent's: for teaching and debugging (notebook 03).
+        """
+        return sorted(self._io)
+
     def cancel_wait(self, fd: int, exc: BaseException) -> None:
         """Wake every greenlet waiting on ``fd`` with ``exc`` (called before closing it)."""
         watchers = self._io.pop(fd, None)

@@ -316,10 +316,10 @@ a, b = socket.socketpair()
 reader = coopconc.spawn(a.recv, 100)
 coopconc.sleep(0)  # let it start and park
 print("the reader is parked in:", waiting_reason(reader))
-print("fds the hub watches:", list(get_hub()._io) == [a.fileno()])
+print("fds the hub watches:", get_hub().waiting_fds() == [a.fileno()])
 b.sendall(b"wake up")
 print("it got:", reader.get())
-print("fds the hub watches now:", list(get_hub()._io))
+print("fds the hub watches now:", get_hub().waiting_fds())
 a.close()
 b.close()
 

@@ -489,9 +489,10 @@ print(inspect.getsource(IMapUnordered._on_result))
 # 1. `Timer.start` pushes `[deadline, next(hub._seq), self]`: two timers with the same deadline
 #    are ordered by the sequence number, that is by the order they were started. Ties never
 #    depend on memory addresses or the OS.
-# 2. `_on_result` runs in the hub as a link of each finished task, and appends the result to
-#    the iterator's list. The order of those calls *is* the completion order: the order of the
-#    hub's callbacks, fixed by the program.
+# 2. `_on_result(task, index)` runs in the hub as a link of each finished task, and puts the
+#    task's value (or its failure) into the iterator's queue — `index`, the input's position,
+#    is only used by the ordered `imap`. The order of those calls *is* the completion order:
+#    the order of the hub's callbacks, fixed by the program.
 # 3. Nothing here reads a clock other than the hub's. Under `coopconc.virtual_clock()` even the
 #    deadlines are exact numbers, so a program's whole schedule repeats to the switch.
 

@@ -354,8 +354,10 @@ print(done.stderr, end="")  # empty unless the child failed
 #   Python's `socket` module.
 # - The source does not say *when* to patch; it matters (the late-import pitfall). gevent's own
 #   documentation says: as early as possible, before other imports.
-# - coopconc patches `socket`, `select`, `time`, `subprocess` and `threading` as gevent does, but
-#   not `ssl` (HTTPS clients keep working but block the thread, as shown above), and its `patch_thread` keeps threads as real OS threads: `threading.local` becomes
+# - coopconc patches `socket`, `select`, `selectors`, `time`, `subprocess` and `threading` as
+#   gevent does (`print(coopconc.monkey.report())` lists every name it replaced), but not `ssl`
+#   (HTTPS clients keep working but block the thread, as shown above), and its `patch_thread`
+#   keeps threads as real OS threads: `threading.local` becomes
 #   greenlet-local and `threading.Lock`/`RLock` become locks a greenlet waits for in the hub,
 #   while a plain thread still waits in the kernel. gevent instead turns new threads into
 #   greenlets.

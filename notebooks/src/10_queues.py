@@ -273,10 +273,12 @@ g.join()
 # coopconc only: inspect.getsource of coopconc
 import inspect
 
+import coopconc.queue
 from coopconc.queue import SimpleQueue
 
 print(inspect.getsource(SimpleQueue.get))
 print(inspect.getsource(SimpleQueue._wait_for_item))
+print(inspect.getsource(coopconc.queue._wait_in_line))
 print(inspect.getsource(SimpleQueue._unlock))
 
 # %% [markdown]
@@ -285,7 +287,8 @@ print(inspect.getsource(SimpleQueue._unlock))
 # 1. The fast path of `get` is two lines: if there is an item, take it (and, if putters are
 #    waiting, schedule `_unlock` so one of them can fill the space). Nothing waits, nothing
 #    switches.
-# 2. A waiting getter parks in `waiter.get(reason, self)` — the reason is `"Queue.get"`, which
+# 2. A getter with nothing to take calls `_wait_in_line`, which puts its waiter at the end of
+#    `getters` and parks it in `waiter.get(reason, self)` — the reason is `"Queue.get"`, which
 #    is what a deadlock report or the tracer prints. If it times out or is killed, it just
 #    removes itself from `getters`.
 # 3. `_unlock` wakes a getter but does *not* hand it an item: the getter takes the item itself

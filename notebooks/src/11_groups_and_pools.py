@@ -191,8 +191,9 @@ with coopconc.virtual_clock():
 # seconds). The upper plot counts how many were running at every moment: the group runs all
 # twenty at once and is done soonest; the pool never goes above its line at 4 and takes
 # longer. The lower plot is the tracer's timeline of a smaller pool run: each job waits in
-# `sleep` (its "work"), and the main greenlet, which spawns them, waits in `Pool.spawn` while
-# the pool is full.
+# `sleep` (its "work"), and the main greenlet, which spawns them, waits in `Semaphore.acquire`
+# — the pool's count of free slots — while the pool is full, and at the end in `Event.wait`,
+# which is how `join` waits for the pool to become empty.
 
 # %%
 # coopconc only: the virtual clock, the tracer's timeline, coopconc.now()
@@ -247,7 +248,7 @@ axes[0].set_ylabel("greenlets running (count)")
 axes[0].set_yticks(range(0, max(group_counts) + 1, 2))
 axes[0].set_title("20 jobs of 1-5 s: how many run at once")
 axes[0].legend()
-tracer.timeline(ax=axes[1], title="Pool(2), four jobs: main waits in Pool.spawn while it is full")
+tracer.timeline(ax=axes[1], title="Pool(2), four jobs: main waits in Semaphore.acquire while the pool is full")
 plt.tight_layout()
 if plt.isinteractive():
     plt.show()
@@ -333,27 +334,29 @@ with coopconc.virtual_clock():
 # %% [markdown]
 # ## How coopconc does it
 #
-# A pool counts its free slots. `spawn` takes one (waiting through the hub's `Waiter` when
-# none is free); a finished member gives its slot back from a *link* the hub calls when it
-# dies.
+# A pool counts its free slots with a `Semaphore` (notebook 12). `spawn` takes one —
+# `Semaphore.acquire`, which parks on the hub's `Waiter` when none is free; a finished member
+# gives its slot back (`release`) from a *link* the hub calls when it dies.
 
 # %%
 # coopconc only: inspect.getsource of coopconc
 import inspect
 
-from coopconc.pool import Pool, _Slots
+from coopconc.lock import Semaphore
+from coopconc.pool import Pool
 
 print(inspect.getsource(Pool.add))
 print(inspect.getsource(Pool._discard))
-print(inspect.getsource(_Slots.acquire))
+print(inspect.getsource(Semaphore.acquire))
 
 # %%
 # coopconc only: inspect.getsource of coopconc
 import inspect
 
-from coopconc.pool import IMapUnordered, _WaitList
+from coopconc.event import AbstractLinkable
+from coopconc.pool import IMapUnordered
 
-print(inspect.getsource(_WaitList._notify_list))
+print(inspect.getsource(AbstractLinkable._notify_list))
 print(inspect.getsource(IMapUnordered._on_result))
 
 # %% [markdown]
@@ -362,12 +365,14 @@ print(inspect.getsource(IMapUnordered._on_result))
 # 1. `Pool.add` takes a slot **before** the greenlet joins the group, and `Pool._discard` — a
 #    link the hub calls when a member dies — gives it back. A greenlet killed while it waits
 #    in `spawn` never took a slot, so none can leak.
-# 2. A released slot is not handed to anybody directly: `_notify_list` wakes waiters in the
-#    order they came, *only while a slot is free*, and each woken greenlet takes its slot
-#    itself, at once. That is why producers waiting on a full pool get in first come, first
-#    served.
+# 2. A released slot is not handed to anybody directly. `Semaphore`, like `Event`, is an
+#    `AbstractLinkable`: its waiters are links, and `_notify_list` — run by the hub after
+#    `release` — calls them in the order they came, *only while a permit is free* (a
+#    semaphore is not `_notify_all`; an event is). Each woken greenlet then takes its permit
+#    itself, at once (`self.counter -= 1` in `acquire`), and those not woken keep their place.
+#    That is why producers waiting on a full pool get in first come, first served.
 # 3. `imap_unordered` is a greenlet that spawns one task per input; each task's link
-#    (`_on_result`) puts its result in a list *when the task finishes*. The completion order
+#    (`_on_result`) puts its result in the iterator's queue *when the task finishes*. The completion order
 #    is decided by the hub's queue of callbacks and timers — no randomness anywhere, which is
 #    why it is the same on every run (notebook 05).
 
