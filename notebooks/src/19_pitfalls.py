@@ -113,7 +113,7 @@ pool.kill()
 # %% [markdown]
 # The picture: the same two programs, recorded by `coopconc.trace.Tracer` on the real clock
 # (counted from 0 by a small `Stopwatch` clock given to the hub, so both rows start together).
-# At the top, the worker's dark bar is 0.1 s long — it *ran* for 0.3 s, as far as the hub can
+# At the top, the worker's dark bar is 0.1 s long — it *ran* for 0.1 s, as far as the hub can
 # tell, and the ticker's row has a hole of the same length. At the bottom, the worker waits
 # (pale bar) and the ticker's short dark bars go on all along.
 
