@@ -45,8 +45,6 @@ from coopconc.timeout import Timeout
 
 __all__ = ["Event", "AsyncResult", "AbstractLinkable"]
 
-_check_timeout = check_timeout  # the old name, until queue.py imports check_timeout from the hub
-
 
 class AbstractLinkable:
     """The shared base of Event, AsyncResult and Semaphore: links notified from the hub.

@@ -21,7 +21,7 @@ How it is built
     count has not moved for ``threshold`` seconds, one greenlet has kept the thread to itself.
     ``sys._current_frames()`` then tells the watchdog where that thread is. The hub sitting in
     ``select`` waiting for I/O or a timer is not a stall (the thread is idle, not blocked), so
-    a stall inside ``Hub._poll`` is ignored. The hook passes every switch on to the hook that
+    a stall inside the hub's poller wait (``Hub.idle_code()``) is ignored. The hook passes every switch on to the hook that
     was there before (the tracer of ``coopconc.trace`` can run at the same time) and ``stop()``
     puts that hook back.
 
@@ -50,7 +50,8 @@ __all__ = ["BlockingMonitor", "BlockingReport", "start_monitor"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # The hub waiting in this function is idle (nothing to do until I/O or a timer), not blocked.
-_POLL_FRAME = (Hub._poll.__code__.co_filename, Hub._poll.__code__.co_name)
+_IDLE_CODE = Hub.idle_code()
+_POLL_FRAME = (_IDLE_CODE.co_filename, _IDLE_CODE.co_name)
 
 
 @dataclass

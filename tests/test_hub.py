@@ -818,3 +818,34 @@ def test_waiting_fds_lists_the_fds_greenlets_wait_on_and_forgets_them_after():
     finally:
         for s in (a, b, c, d):
             s.close()
+
+
+def test_idle_code_is_on_the_stack_while_the_hub_waits_in_its_poller():
+    from coopconc.hub import Hub
+
+    codes_seen = []
+    main_ident = threading.get_ident()
+
+    def look():
+        time.sleep(0.05)  # (a real OS thread: main is in sleep(0.5) by now)
+        frame = sys._current_frames().get(main_ident)
+        while frame is not None:
+            codes_seen.append(frame.f_code)
+            frame = frame.f_back
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    sleep(0.5)
+    watcher.join()
+    assert Hub.idle_code() in codes_seen
+    busy = []  # and not while the hub runs a callback (Hub.run is on the stack then too)
+
+    def in_the_hub():
+        frame = sys._getframe()
+        while frame is not None:
+            busy.append(frame.f_code)
+            frame = frame.f_back
+
+    get_hub().run_callback(in_the_hub)
+    sleep(0)
+    assert busy and Hub.idle_code() not in busy

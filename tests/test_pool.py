@@ -691,9 +691,9 @@ def test_random_spawn_kill_sleep_keeps_the_pool_consistent(size, ops):
 
 def _fresh_hub():
     """Each hypothesis example gets a hub of its own (the fixture runs once per test)."""
-    from coopconc.hub import _local
+    from coopconc.hub import get_hub_if_exists
 
-    hub = getattr(_local, "hub", None)
+    hub = get_hub_if_exists()
     if hub is not None:
         hub.destroy()
 

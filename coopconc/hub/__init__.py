@@ -36,7 +36,6 @@ from coopconc.exceptions import LoopExit as LoopExit
 from coopconc.hub.clocks import RealClock as RealClock
 from coopconc.hub.clocks import Timer, check_timeout
 from coopconc.hub.clocks import VirtualClock as VirtualClock
-from coopconc.hub.current import _local as _local  # (tests reset the hub through it)
 from coopconc.hub.current import _set_hub as _set_hub
 from coopconc.hub.current import get_hub, get_hub_if_exists
 from coopconc.hub.functions import (

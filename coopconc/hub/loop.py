@@ -141,8 +141,6 @@ class Hub(FdWaits, greenlet):
             if self._poller is None and not self._destroyed:
                 self._make_poller()
 
-    _ensure_wakeup = ensure_wakeup  # its old private name, until monkey.py stops using it
-
     def _make_poller(self) -> Poller:
         with self._poller_lock:
             if self._poller is None:
@@ -259,6 +257,16 @@ class Hub(FdWaits, greenlet):
             elif not (ran or fired) and self._idlers:
                 idlers, self._idlers = self._idlers, []
                 callbacks.extend((w.switch, (None,)) for w in idlers)
+
+    @classmethod
+    def idle_code(cls):
+        """The code object of the function in which the hub waits, idle, in its poller.
+
+        A thread whose stack contains it is waiting for I/O or a timer, not blocked.
+        coopconc's addition, not gevent's: the blocking monitor (``coopconc.monitor``) uses it
+        to tell an idle hub from a greenlet that keeps the thread.
+        """
+        return cls._poll.__code__
 
     def _poll(self, timeout):
         """Wait in the poller (and nowhere else, so another thread can always wake us)."""

@@ -372,9 +372,9 @@ print(inspect.getsource(IMapUnordered._on_result))
 #    itself, at once (`self.counter -= 1` in `acquire`), and those not woken keep their place.
 #    That is why producers waiting on a full pool get in first come, first served.
 # 3. `imap_unordered` is a greenlet that spawns one task per input; each task's link
-#    (`_on_result`) puts its result in the iterator's queue *when the task finishes*. The completion order
-#    is decided by the hub's queue of callbacks and timers — no randomness anywhere, which is
-#    why it is the same on every run (notebook 05).
+#    (`_on_result`) puts its result in the iterator's queue *when the task finishes*. The
+#    completion order is decided by the hub's queue of callbacks and timers — no randomness
+#    anywhere, which is why it is the same on every run (notebook 05).
 
 # %% [markdown]
 # ## Exercises

@@ -585,9 +585,10 @@ coopconc.run(story, clock="virtual")
 #
 # The websocket's first `receive()` or `send()` finishes the handshake: it takes the
 # connection from the server (`environ["coopconc.take_connection"]`, coopconc.pywsgi's hook),
-# sends wsproto's `101 Switching Protocols`, and from then on owns the socket. Until that
-# moment the app may still refuse with a plain HTTP status — the chat answers 404 for an
-# unknown room that way.
+# sends wsproto's `101 Switching Protocols`, and from then on owns the socket: only frames
+# cross it, read and written by wsproto's frame layer (`FrameProtocol`), while the WebSocket
+# keeps the connection's state (open, closing, closed) itself. Until that moment the app may
+# still refuse with a plain HTTP status — the chat answers 404 for an unknown room that way.
 
 # %%
 # coopconc only: inspect.getsource of coopconc.websocket
@@ -598,12 +599,13 @@ from coopconc.websocket import WebSocket
 print(inspect.getsource(WebSocket.accept))
 
 # %% [markdown]
-# Receiving: wsproto turns bytes into events; we join the pieces of a message, answer pings,
-# enforce the size limit and stop at a close. Three things to notice: the only wait is
-# `self._socket.recv` inside `_pump` (the hub parks this greenlet there); a protocol error
-# found by wsproto arrives as a `CloseConnection` event while the connection is still open,
-# and `_closed_by` tells the cases apart; the size check runs on every piece, so an
-# oversized message is refused before it is all in memory.
+# Receiving: wsproto's frame layer turns bytes into frames; we join the pieces of a message,
+# answer pings, enforce the size limit and stop at a close. Three things to notice: the only
+# wait is `self._socket.recv` inside `_pump` (the hub parks this greenlet there); a protocol
+# error found by wsproto raises `ParseFailed`, answered by `_fail` with a close frame that
+# carries the error's code, while a close frame from the client goes to `_closed_by`, which
+# tells the reply to our own close from a client that said goodbye first; the size check
+# runs on every piece, so an oversized message is refused before it is all in memory.
 
 # %%
 # coopconc only: inspect.getsource of coopconc.websocket
