@@ -530,3 +530,22 @@ def test_sockets_in_another_os_thread_wait_in_that_threads_hub(ctx):
     thread.join(10)
     assert replies == [b"ok a", b"ok b", b"ok c"]
     assert served == [b"a", b"b", b"c"]
+
+
+def test_the_deadlock_report_lists_greenlets_stuck_on_zmq(ctx):
+    # Two greenlets that wait to receive: nothing in this process will ever send. The
+    # hub cannot raise LoopExit (a peer in another process could still send: the fds keep the
+    # loop alive, as in gevent), but the report it would print names each wait.
+    from coopconc.hub.report import blocked_greenlets, loop_exit_message
+
+    rep, _req = pair(ctx, zmq.REP, zmq.REQ)
+    pull, _push = pair(ctx, zmq.PULL, zmq.PUSH)
+    server = coopconc.spawn(rep.recv)
+    worker = coopconc.spawn(pull.recv)
+    server.name, worker.name = "server", "worker"
+    coopconc.sleep(0.05)
+    assert {server, worker} <= set(blocked_greenlets(get_hub()))
+    report = loop_exit_message(get_hub())
+    assert '"server" waits in zmq recv on REP' in report
+    assert '"worker" waits in zmq recv on PULL' in report
+    coopconc.killall([server, worker])
