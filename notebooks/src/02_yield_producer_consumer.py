@@ -81,6 +81,8 @@
 # The first three, shown on the spot:
 
 # %% tags=["raises-exception"]
+# NBVAL_RAISES_EXCEPTION
+# (this cell raises on purpose: the error is the lesson)
 def consumer():
     while True:
         n = yield
@@ -91,6 +93,8 @@ c = consumer()
 c.next()  # Python 2's spelling
 
 # %% tags=["raises-exception"]
+# NBVAL_RAISES_EXCEPTION
+# (this cell raises on purpose: the error is the lesson)
 task_id = 0
 print("Send a task to consumer" % task_id)  # noqa: F507, UP031 (the source's bug, on purpose)
 

@@ -154,6 +154,8 @@ print("with a lock:   ", run_deposits(BoundedSemaphore(1)))  # gevent.lock has n
 # by the greenlet that holds it, and must be released as often.
 
 # %% tags=["raises-exception"]
+# NBVAL_RAISES_EXCEPTION
+# (this cell raises on purpose: the error is the lesson)
 from coopconc.lock import BoundedSemaphore
 
 guard = BoundedSemaphore(1)
