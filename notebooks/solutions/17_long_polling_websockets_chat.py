@@ -1,6 +1,6 @@
 """Worked solutions for notebook 17's exercises (for teachers), and plausible wrong answers.
 
-tests/test_exercises_nb17.py checks that each solution passes and each wrong answer fails.
+tests/test_exercises.py checks that each solution passes and each wrong answer fails.
 """
 
 import json

@@ -1,6 +1,6 @@
 """Worked solutions for notebook 18 (ZeroMQ), for teachers; and plausible wrong answers.
 
-tests/test_exercises_nb18.py checks that each solution passes its checker and that the stub,
+tests/test_exercises.py checks that each solution passes its checker and that the stub,
 an empty answer and each wrong answer fail.
 """
 
